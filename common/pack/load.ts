@@ -1,0 +1,320 @@
+/**
+ * Loading and validating a model pack. Every problem is a PackError naming the file and field.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { PackError } from '../errors.ts';
+import { readModelSignature } from '../onnx/graph.ts';
+import { SAMPLERS, type SamplerName } from '../sampling/samplers.ts';
+import {
+  BUILTIN_EXPERT_INPUTS,
+  expertIo,
+  MANIFEST_FILE,
+  PACK_FORMAT,
+  type DiscreteSchedule,
+  type EncoderKind,
+  type EncoderSpec,
+  type ExpertSpec,
+  type PackManifest,
+  type PaintSpec,
+  type Parameterization,
+  type SamplingDefaults,
+  type SuperResolutionStage,
+} from './manifest.ts';
+
+/** A loaded, validated pack. */
+export interface Pack {
+  dir: string;
+  manifest: PackManifest;
+  /** sha256 over the manifest and every file it names: two nodes serve the same model iff equal. */
+  hash: string;
+}
+
+const ENCODER_KINDS: readonly EncoderKind[] = ['t5-text', 'clip-text', 'clip-image'];
+
+type Json = unknown;
+
+/** Reads typed fields out of parsed JSON, naming the field path in every error. */
+class Reader {
+  constructor(
+    readonly file: string,
+    readonly value: Json,
+    readonly at: string,
+  ) {}
+
+  fail(problem: string, field = this.at): never {
+    throw new PackError(this.file, field, problem);
+  }
+
+  private child(key: string | number): Reader {
+    const at = typeof key === 'number' ? `${this.at}[${key}]` : this.at ? `${this.at}.${key}` : key;
+    const obj = this.value as Record<string | number, Json>;
+    return new Reader(this.file, obj?.[key], at);
+  }
+
+  private object(): Record<string, Json> {
+    if (typeof this.value !== 'object' || this.value === null || Array.isArray(this.value)) this.fail(this.value === undefined ? 'is missing' : 'must be an object');
+    return this.value as Record<string, Json>;
+  }
+
+  field(key: string): Reader {
+    this.object();
+    return this.child(key);
+  }
+
+  has(key: string): boolean {
+    return (this.value as Record<string, Json>)[key] !== undefined;
+  }
+
+  string(): string {
+    if (typeof this.value !== 'string' || this.value === '') this.fail(this.value === undefined ? 'is missing' : 'must be a non-empty string');
+    return this.value;
+  }
+
+  number(check: (n: number) => boolean = () => true, what = 'a number'): number {
+    if (this.value === undefined) this.fail('is missing');
+    if (typeof this.value !== 'number' || !Number.isFinite(this.value) || !check(this.value)) this.fail(`must be ${what}, got ${JSON.stringify(this.value)}`);
+    return this.value;
+  }
+
+  positiveInt(): number {
+    return this.number((n) => Number.isInteger(n) && n > 0, 'a positive integer');
+  }
+
+  array(): Reader[] {
+    if (!Array.isArray(this.value)) this.fail(this.value === undefined ? 'is missing' : 'must be an array');
+    return this.value.map((_, i) => this.child(i));
+  }
+
+  stringMap(): Record<string, string> {
+    return Object.fromEntries(Object.keys(this.object()).map((k) => [k, this.child(k).string()]));
+  }
+
+  /** A string that must be one of `known`. */
+  oneOf<T extends string>(known: readonly T[], what: string): T {
+    const value = this.string();
+    if (!(known as readonly string[]).includes(value)) this.fail(`unknown ${what} ${JSON.stringify(value)} (known: ${known.join(', ')})`);
+    return value as T;
+  }
+}
+
+function readSchedule(r: Reader): DiscreteSchedule {
+  const kind = r.field('beta_schedule').oneOf(['linear', 'scaled_linear'] as const, 'beta schedule');
+  const beta = (key: string) => r.field(key).number((n) => n > 0 && n < 1, 'in (0, 1)');
+  return {
+    beta_schedule: kind,
+    beta_start: beta('beta_start'),
+    beta_end: beta('beta_end'),
+    timesteps: r.has('timesteps') ? r.field('timesteps').positiveInt() : 1000,
+  };
+}
+
+function readParameterization(r: Reader): Parameterization {
+  const type = r.field('type').string();
+  switch (type) {
+    case 'edm':
+      return { type };
+    case 'eps':
+    case 'v':
+      return { type, schedule: readSchedule(r.field('schedule')) };
+    default:
+      return r.field('type').fail(`unknown parameterization ${JSON.stringify(type)} (known: edm, eps, v)`);
+  }
+}
+
+function readExpert(r: Reader): ExpertSpec {
+  const hi = r.field('sigma_hi');
+  return {
+    name: r.field('name').string(),
+    model: r.field('model').string(),
+    sigma_lo: r.field('sigma_lo').number((n) => n >= 0, 'a number >= 0'),
+    sigma_hi: hi.value === null ? null : hi.number((n) => n > 0, 'a number > 0 or null (infinity)'),
+    parameterization: readParameterization(r.field('parameterization')),
+    inputs: r.field('inputs').array().map((i) => i.string()),
+    ...(r.has('guidance') && { guidance: r.field('guidance').number((n) => n >= 0, 'a number >= 0') }),
+    ...(r.has('max_batch') && { max_batch: r.field('max_batch').positiveInt() }),
+    ...(r.has('max_delay_ms') && { max_delay_ms: r.field('max_delay_ms').number((n) => n >= 0, 'a number >= 0') }),
+  };
+}
+
+function readSampling(r: Reader): SamplingDefaults {
+  const sampler = r.field('sampler').oneOf(Object.keys(SAMPLERS) as SamplerName[], 'sampler');
+  const sigmaMin = r.field('sigma_min').number((n) => n > 0, 'a number > 0');
+  return {
+    sampler,
+    steps: r.field('steps').positiveInt(),
+    sigma_min: sigmaMin,
+    sigma_max: r.field('sigma_max').number((n) => n > sigmaMin, `a number > sigma_min (${sigmaMin})`),
+    rho: r.has('rho') ? r.field('rho').number((n) => n > 0, 'a number > 0') : 7,
+  };
+}
+
+function readEncoder(r: Reader): EncoderSpec {
+  const kind = r.field('kind').oneOf(ENCODER_KINDS, 'encoder kind');
+  const text = kind !== 'clip-image';
+  return {
+    name: r.field('name').string(),
+    kind,
+    model: r.field('model').string(),
+    ...(text ? { tokenizer: r.field('tokenizer').string(), max_tokens: r.field('max_tokens').positiveInt() } : { image_size: r.field('image_size').positiveInt() }),
+    outputs: r.field('outputs').stringMap(),
+  };
+}
+
+function readManifest(file: string, json: Json): PackManifest {
+  const r = new Reader(file, json, '');
+  const format = r.field('format').oneOf([PACK_FORMAT] as const, 'pack format');
+  const base = r.field('base');
+  const defaults = r.field('defaults');
+  const paint = r.has('paint') ? r.field('paint') : null;
+  return {
+    format,
+    name: r.field('name').string(),
+    ...(r.has('description') && { description: r.field('description').string() }),
+    encoders: r.field('encoders').array().map(readEncoder),
+    base: {
+      channels: base.field('channels').positiveInt(),
+      size: base.field('size').positiveInt(),
+      experts: base.field('experts').array().map(readExpert),
+    },
+    ...(paint && {
+      paint: { tokens: paint.field('tokens').string(), encoder: paint.field('encoder').string(), size: paint.field('size').positiveInt() } satisfies PaintSpec,
+    }),
+    super_resolution: (r.has('super_resolution') ? r.field('super_resolution').array() : []).map(
+      (s): SuperResolutionStage => ({
+        name: s.field('name').string(),
+        from_size: s.field('from_size').positiveInt(),
+        size: s.field('size').positiveInt(),
+        ...readSampling(s),
+        experts: s.field('experts').array().map(readExpert),
+      }),
+    ),
+    defaults: {
+      ...readSampling(defaults),
+      guidance: defaults.field('guidance').number((n) => n >= 0, 'a number >= 0'),
+      paint_weight: defaults.has('paint_weight') ? defaults.field('paint_weight').number((n) => n >= 0, 'a number >= 0') : 1,
+    },
+  };
+}
+
+const fmt = (hi: number | null) => (hi === null ? 'inf' : String(hi));
+
+/** Checks that the experts' half-open ranges [sigma_lo, sigma_hi) tile [0, inf) with no gap and no overlap. */
+export function checkTiling(file: string, where: string, experts: ExpertSpec[]): void {
+  if (experts.length === 0) throw new PackError(file, where, 'needs at least one expert');
+  const order = experts.map((e, i) => ({ e, i })).sort((a, b) => a.e.sigma_lo - b.e.sigma_lo);
+  const label = ({ e, i }: { e: ExpertSpec; i: number }) => `${where}[${i}] (${e.name}, [${e.sigma_lo}, ${fmt(e.sigma_hi)}))`;
+  if (order[0]!.e.sigma_lo !== 0) throw new PackError(file, `${where}[${order[0]!.i}].sigma_lo`, `the lowest range must start at 0 so that sigma -> 0 has an expert; ${label(order[0]!)} starts at ${order[0]!.e.sigma_lo}`);
+  for (const [k, cur] of order.entries()) {
+    const next = order[k + 1];
+    if (cur.e.sigma_hi !== null && cur.e.sigma_hi <= cur.e.sigma_lo) throw new PackError(file, `${where}[${cur.i}].sigma_hi`, `empty range: ${label(cur)}`);
+    if (!next) {
+      if (cur.e.sigma_hi !== null) throw new PackError(file, `${where}[${cur.i}].sigma_hi`, `the highest range must end at null (infinity); ${label(cur)} leaves sigma >= ${cur.e.sigma_hi} with no expert`);
+      break;
+    }
+    if (cur.e.sigma_hi === null || cur.e.sigma_hi > next.e.sigma_lo) throw new PackError(file, `${where}[${next.i}].sigma_lo`, `ranges overlap: ${label(cur)} and ${label(next)}`);
+    if (cur.e.sigma_hi < next.e.sigma_lo) throw new PackError(file, `${where}[${next.i}].sigma_lo`, `gap [${cur.e.sigma_hi}, ${next.e.sigma_lo}) between ${label(cur)} and ${label(next)}`);
+  }
+}
+
+class PackChecker {
+  readonly files = new Set<string>();
+  constructor(
+    readonly dir: string,
+    readonly file: string,
+  ) {}
+
+  /** Checks a named file exists inside the pack; returns its absolute path. */
+  fileAt(field: string, rel: string): string {
+    const abs = path.resolve(this.dir, rel);
+    if (path.relative(this.dir, abs).startsWith('..')) throw new PackError(this.file, field, `${rel} points outside the pack folder`);
+    if (!existsSync(abs)) throw new PackError(this.file, field, `file not found: ${abs}`);
+    this.files.add(rel);
+    return abs;
+  }
+
+  /** Checks the ONNX file has exactly the inputs and at least the outputs the manifest says. */
+  signature(field: string, rel: string, inputs: string[], outputs: string[]): void {
+    const abs = this.fileAt(field, rel);
+    let sig: { inputs: string[]; outputs: string[] };
+    try {
+      sig = readModelSignature(readFileSync(abs));
+    } catch (cause) {
+      throw new PackError(this.file, field, `${rel} is not a readable ONNX model`, { cause });
+    }
+    for (const name of inputs) {
+      if (!sig.inputs.includes(name)) throw new PackError(this.file, field, `${rel} has no input named ${JSON.stringify(name)} (its inputs: ${sig.inputs.join(', ')})`);
+    }
+    for (const name of sig.inputs) {
+      if (!inputs.includes(name)) throw new PackError(this.file, field, `${rel} needs an input ${JSON.stringify(name)} that the manifest does not feed (declare it in inputs)`);
+    }
+    for (const name of outputs) {
+      if (!sig.outputs.includes(name)) throw new PackError(this.file, field, `${rel} has no output named ${JSON.stringify(name)} (its outputs: ${sig.outputs.join(', ')})`);
+    }
+  }
+}
+
+function checkPack(dir: string, m: PackManifest): Set<string> {
+  const c = new PackChecker(dir, path.join(dir, MANIFEST_FILE));
+  const conditioning = new Set<string>();
+  const encoderNames = new Set<string>();
+  m.encoders.forEach((e, i) => {
+    const at = `encoders[${i}]`;
+    if (encoderNames.has(e.name)) throw new PackError(c.file, `${at}.name`, `duplicate encoder name ${e.name}`);
+    encoderNames.add(e.name);
+    if (e.tokenizer) c.fileAt(`${at}.tokenizer`, e.tokenizer);
+    c.signature(`${at}.model`, e.model, [e.kind === 'clip-image' ? 'image' : 'input_ids'], Object.keys(e.outputs));
+    for (const name of Object.values(e.outputs)) {
+      if (conditioning.has(name)) throw new PackError(c.file, `${at}.outputs`, `conditioning ${name} is produced twice`);
+      conditioning.add(name);
+    }
+  });
+  if (m.paint) {
+    if (!conditioning.has(m.paint.tokens)) throw new PackError(c.file, 'paint.tokens', `${m.paint.tokens} is no encoder's output`);
+    const enc = m.encoders.find((e) => e.name === m.paint!.encoder);
+    if (!enc || enc.kind === 'clip-image') throw new PackError(c.file, 'paint.encoder', `${m.paint.encoder} is not a text encoder of this pack`);
+  }
+  const checkExperts = (where: string, experts: ExpertSpec[], extraInputs: string[]) => {
+    checkTiling(c.file, where, experts);
+    experts.forEach((e, i) => {
+      const at = `${where}[${i}]`;
+      for (const input of e.inputs) {
+        const builtin = (BUILTIN_EXPERT_INPUTS as readonly string[]).includes(input);
+        if (builtin && !m.paint) throw new PackError(c.file, `${at}.inputs`, `${input} needs a paint section in the manifest`);
+        if (!builtin && !conditioning.has(input)) throw new PackError(c.file, `${at}.inputs`, `${input} is no encoder's output (known: ${[...conditioning, ...BUILTIN_EXPERT_INPUTS].join(', ')})`);
+      }
+      const io = expertIo(e.parameterization);
+      c.signature(`${at}.model`, e.model, ['x', io.noiseInput, ...extraInputs, ...e.inputs], [io.output]);
+    });
+  };
+  checkExperts('base.experts', m.base.experts, []);
+  let size = m.base.size;
+  m.super_resolution.forEach((s, i) => {
+    const at = `super_resolution[${i}]`;
+    if (s.from_size !== size) throw new PackError(c.file, `${at}.from_size`, `must be ${size}, the size of the stage before it`);
+    if (s.size <= s.from_size) throw new PackError(c.file, `${at}.size`, `must be larger than from_size (${s.from_size})`);
+    size = s.size;
+    checkExperts(`${at}.experts`, s.experts, ['low_res']);
+  });
+  return c.files;
+}
+
+/** Loads `DIR/pack.json`, validates it and every file it names, and hashes the pack. */
+export function loadPack(dir: string): Pack {
+  const abs = path.resolve(dir);
+  const file = path.join(abs, MANIFEST_FILE);
+  if (!existsSync(file)) throw new PackError(file, '', `no ${MANIFEST_FILE} here: is ${abs} a model pack?`);
+  let json: Json;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (cause) {
+    throw new PackError(file, '', `not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+  const manifest = readManifest(file, json);
+  const files = checkPack(abs, manifest);
+  const hash = createHash('sha256');
+  hash.update(readFileSync(file));
+  for (const rel of [...files].sort()) hash.update(rel).update(readFileSync(path.join(abs, rel)));
+  return { dir: abs, manifest, hash: hash.digest('hex') };
+}

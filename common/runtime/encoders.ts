@@ -1,0 +1,117 @@
+/**
+ * The encoder ensemble of a pack (T5-style, CLIP-text-style, CLIP-image-style): prompts and style
+ * images -> named conditioning tensors, with an embedding cache keyed by prompt.
+ */
+import path from 'node:path';
+import type { Pack } from '../pack/load.ts';
+import type { EncoderSpec } from '../pack/manifest.ts';
+import type { Tensor } from '../tensor.ts';
+import { createSession, floatTensor, ort, runFloat, type Session } from './session.ts';
+import { TextTokenizer } from './tokenizer.ts';
+
+/** Conditioning tensors by name, one sample (no batch axis). */
+export type Conditioning = Record<string, Tensor>;
+
+interface LoadedEncoder {
+  spec: EncoderSpec;
+  session: Session;
+  tokenizer: TextTokenizer | null;
+  /** Output dims without the batch axis, by ONNX output name. */
+  outputDims: Record<string, number[]>;
+}
+
+/** Keeps the most recently used entries. */
+class LruCache<V> {
+  private readonly map = new Map<string, V>();
+  constructor(readonly capacity: number) {}
+  get(key: string): V | undefined {
+    const value = this.map.get(key);
+    if (value !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, value);
+    }
+    return value;
+  }
+  set(key: string, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
+  }
+}
+
+function outputDims(session: Session, spec: EncoderSpec): Record<string, number[]> {
+  const dims: Record<string, number[]> = {};
+  for (const meta of session.outputMetadata) {
+    if (!(meta.name in spec.outputs) || !meta.isTensor) continue;
+    const shape = meta.shape.slice(1);
+    if (!shape.every((d): d is number => typeof d === 'number')) throw new Error(`encoder ${spec.name}: output ${meta.name} must have fixed dims after the batch axis`);
+    dims[meta.name] = shape;
+  }
+  return dims;
+}
+
+export class EncoderEnsemble {
+  private readonly cache = new LruCache<Conditioning>(256);
+
+  private constructor(
+    private readonly encoders: LoadedEncoder[],
+    readonly conditioningDims: Record<string, number[]>,
+  ) {}
+
+  static async load(pack: Pack): Promise<EncoderEnsemble> {
+    const encoders = await Promise.all(
+      pack.manifest.encoders.map(async (spec): Promise<LoadedEncoder> => {
+        const session = await createSession(path.join(pack.dir, spec.model));
+        const tokenizer = spec.kind === 'clip-image' ? null : new TextTokenizer(path.join(pack.dir, spec.tokenizer!), spec.kind, spec.max_tokens!);
+        return { spec, session, tokenizer, outputDims: outputDims(session, spec) };
+      }),
+    );
+    const conditioningDims: Record<string, number[]> = {};
+    for (const e of encoders) for (const [output, name] of Object.entries(e.spec.outputs)) conditioningDims[name] = e.outputDims[output]!;
+    return new EncoderEnsemble(encoders, conditioningDims);
+  }
+
+  tokenizer(encoder: string): TextTokenizer {
+    const found = this.encoders.find((e) => e.spec.name === encoder)?.tokenizer;
+    if (!found) throw new Error(`no text encoder named ${encoder}`);
+    return found;
+  }
+
+  /** Every text encoder's outputs for one prompt ('' gives the unconditional embeddings). */
+  async encodePrompt(prompt: string): Promise<Conditioning> {
+    const cached = this.cache.get(prompt);
+    if (cached) return cached;
+    const out: Conditioning = {};
+    for (const e of this.encoders) {
+      if (!e.tokenizer) continue;
+      const { ids } = e.tokenizer.encode(prompt);
+      const result = await runFloat(e.session, { input_ids: new ort.Tensor('int64', ids, [1, ids.length]) }, Object.keys(e.spec.outputs));
+      for (const [output, name] of Object.entries(e.spec.outputs)) out[name] = { dims: e.outputDims[output]!, data: result[output]! };
+    }
+    this.cache.set(prompt, out);
+    return out;
+  }
+
+  /** The image encoders' outputs for a style image (CHW in [-1, 1] at the encoder's image_size); null gives zeros. */
+  async encodeImage(image: Tensor | null): Promise<Conditioning> {
+    const out: Conditioning = {};
+    for (const e of this.encoders) {
+      if (e.tokenizer) continue;
+      const result = image ? await runFloat(e.session, { image: floatTensor(image.data, [1, ...image.dims]) }, Object.keys(e.spec.outputs)) : null;
+      for (const [output, name] of Object.entries(e.spec.outputs)) {
+        const dims = e.outputDims[output]!;
+        out[name] = { dims, data: result ? result[output]! : new Float32Array(dims.reduce((a, b) => a * b, 1)) };
+      }
+    }
+    return out;
+  }
+
+  /** The image size each image encoder takes (the pipeline resizes style images to it). */
+  imageSizes(): number[] {
+    return this.encoders.filter((e) => !e.tokenizer).map((e) => e.spec.image_size!);
+  }
+
+  async release(): Promise<void> {
+    await Promise.all(this.encoders.map((e) => e.session.release()));
+  }
+}

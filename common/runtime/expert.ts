@@ -1,0 +1,77 @@
+/**
+ * One expert denoiser of a pack on onnxruntime-node: a batch of (x, sigma, conditioning) -> D.
+ * The parameterization wrapper (edm / eps / v) lives here, so callers always get D.
+ */
+import path from 'node:path';
+import type { Pack } from '../pack/load.ts';
+import { expertIo, type ExpertSpec } from '../pack/manifest.ts';
+import { DiscreteSigmas, scalings } from '../sampling/parameterization.ts';
+import type { Tensor } from '../tensor.ts';
+import { createSession, floatTensor, runFloat, type Session } from './session.ts';
+
+export interface ExpertBatch {
+  /** [B, C, H, W] */
+  x: Tensor;
+  /** One sigma per batch item. */
+  sigma: ArrayLike<number>;
+  /** Batched conditioning by input name ([B, ...]); must hold every input the expert lists. */
+  inputs: Record<string, Tensor>;
+  /** SR experts: the lower-resolution image, [B, C, h, w]. */
+  lowRes?: Tensor;
+}
+
+export class ExpertModel {
+  private readonly discrete: DiscreteSigmas | null;
+
+  private constructor(
+    readonly spec: ExpertSpec,
+    private readonly session: Session,
+  ) {
+    const p = spec.parameterization;
+    this.discrete = p.type === 'edm' ? null : new DiscreteSigmas(p.schedule);
+  }
+
+  static async load(pack: Pack, spec: ExpertSpec): Promise<ExpertModel> {
+    return new ExpertModel(spec, await createSession(path.join(pack.dir, spec.model)));
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  /** D(x, sigma) for every item of the batch, [B, C, H, W] float32. */
+  async evaluate(batch: ExpertBatch): Promise<Float32Array> {
+    const { spec } = this;
+    const B = batch.x.dims[0]!;
+    if (batch.sigma.length !== B) throw new Error(`expert ${spec.name}: ${batch.sigma.length} sigmas for a batch of ${B}`);
+    const per = batch.x.data.length / B;
+    const io = expertIo(spec.parameterization);
+    const feeds: Record<string, ReturnType<typeof floatTensor>> = {};
+    for (const name of spec.inputs) {
+      const t = batch.inputs[name];
+      if (!t) throw new Error(`expert ${spec.name}: missing conditioning input ${name}`);
+      feeds[name] = floatTensor(t.data, t.dims);
+    }
+    if (batch.lowRes) feeds.low_res = floatTensor(batch.lowRes.data, batch.lowRes.dims);
+    const p = spec.parameterization;
+    if (p.type === 'edm') {
+      feeds.x = floatTensor(batch.x.data, batch.x.dims);
+      feeds.sigma = floatTensor(Float32Array.from(batch.sigma), [B]);
+      return (await runFloat(this.session, feeds, [io.output]))[io.output]!;
+    }
+    // Discrete-time eps / v model: feed c_in * x and the fractional timestep; D = c_skip * x + c_out * F.
+    const s = Array.from(batch.sigma, (sigma) => scalings(p.type, sigma));
+    const xIn = new Float32Array(batch.x.data.length);
+    for (let b = 0; b < B; b++) for (let j = b * per; j < (b + 1) * per; j++) xIn[j] = batch.x.data[j]! * s[b]!.cIn;
+    feeds.x = floatTensor(xIn, batch.x.dims);
+    feeds.timestep = floatTensor(Float32Array.from(batch.sigma, (sigma) => this.discrete!.sigmaToT(sigma)), [B]);
+    const F = (await runFloat(this.session, feeds, [io.output]))[io.output]!;
+    const D = new Float32Array(F.length);
+    for (let b = 0; b < B; b++) for (let j = b * per; j < (b + 1) * per; j++) D[j] = s[b]!.cSkip * batch.x.data[j]! + s[b]!.cOut * F[j]!;
+    return D;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * Samplers: pure functions over the denoiser interface, state kept in float64, matching
+ * k-diffusion (k_diffusion/sampling.py) and NVlabs edm (generate.py) numerically.
+ * No networking here: routing to experts is itself a Denoiser.
+ */
+
+/** What a sampler tells the denoiser about the evaluation it asks for. */
+export interface EvaluationContext {
+  /** Index of the sampler step this evaluation belongs to (0-based). */
+  step: number;
+}
+
+/** D(x, sigma) -> the clean estimate of x, where x = clean + sigma * noise. Must not mutate x. */
+export type Denoiser = (x: Float64Array, sigma: number, context: EvaluationContext) => Promise<Float64Array>;
+
+/** Emitted after the denoiser's first evaluation of each step. */
+export interface StepEvent {
+  step: number;
+  steps: number;
+  sigma: number;
+  sigmaHat: number;
+  x: Float64Array;
+  denoised: Float64Array;
+}
+
+/** Returns `n` standard normals; the job's one generator (see common/rng.ts). */
+export type NoiseSource = (n: number) => Float64Array;
+
+export interface SamplerOptions {
+  callback?: (event: StepEvent) => void;
+  /** Needed by euler-a, and by euler / heun when sChurn > 0. */
+  noise?: NoiseSource;
+  /** EDM's stochasticity (Algorithm 2); euler and heun only. @default 0 */
+  sChurn?: number;
+  /** @default 0 */
+  sTmin?: number;
+  /** @default Infinity */
+  sTmax?: number;
+  /** @default 1 */
+  sNoise?: number;
+  /** Ancestral noise scale of euler-a. @default 1 */
+  eta?: number;
+}
+
+export type Sampler = (model: Denoiser, x: Float64Array, sigmas: Float64Array, options?: SamplerOptions) => Promise<Float64Array>;
+
+function requireNoise(options: SamplerOptions, sampler: string): NoiseSource {
+  if (!options.noise) throw new Error(`${sampler} needs a noise source`);
+  return options.noise;
+}
+
+/** x + (x - denoised) / sigma * dt, elementwise: one Euler step along the probability-flow ODE. */
+function eulerStep(x: Float64Array, denoised: Float64Array, sigma: number, dt: number): Float64Array {
+  const out = new Float64Array(x.length);
+  for (let j = 0; j < x.length; j++) out[j] = x[j]! + ((x[j]! - denoised[j]!) / sigma) * dt;
+  return out;
+}
+
+/** EDM's churn: raise the noise level from sigma to sigmaHat by adding fresh noise. */
+function churn(x: Float64Array, sigmas: Float64Array, i: number, options: SamplerOptions, sampler: string) {
+  const { sChurn = 0, sTmin = 0, sTmax = Infinity, sNoise = 1 } = options;
+  const sigma = sigmas[i]!;
+  const steps = sigmas.length - 1;
+  const gamma = sTmin <= sigma && sigma <= sTmax ? Math.min(sChurn / steps, Math.SQRT2 - 1) : 0;
+  const sigmaHat = sigma * (gamma + 1);
+  if (gamma <= 0) return { x, sigmaHat };
+  const eps = requireNoise(options, sampler)(x.length);
+  const scale = sNoise * Math.sqrt(sigmaHat ** 2 - sigma ** 2);
+  const raised = new Float64Array(x.length);
+  for (let j = 0; j < x.length; j++) raised[j] = x[j]! + eps[j]! * scale;
+  return { x: raised, sigmaHat };
+}
+
+/** Euler's method (EDM Algorithm 2 without the correction). */
+export const sampleEuler: Sampler = async (model, x, sigmas, options = {}) => {
+  const steps = sigmas.length - 1;
+  for (let i = 0; i < steps; i++) {
+    // Increase noise temporarily.
+    const raised = churn(x, sigmas, i, options, 'euler');
+    const sigmaHat = raised.sigmaHat;
+    x = raised.x;
+    const denoised = await model(x, sigmaHat, { step: i });
+    options.callback?.({ step: i, steps, sigma: sigmas[i]!, sigmaHat, x, denoised });
+    // Euler step.
+    x = eulerStep(x, denoised, sigmaHat, sigmas[i + 1]! - sigmaHat);
+  }
+  return x;
+};
+
+/** Heun's method, EDM Algorithm 2; the last step to sigma = 0 is plain Euler. */
+export const sampleHeun: Sampler = async (model, x, sigmas, options = {}) => {
+  const steps = sigmas.length - 1;
+  for (let i = 0; i < steps; i++) {
+    // Increase noise temporarily.
+    const raised = churn(x, sigmas, i, options, 'heun');
+    const sigmaHat = raised.sigmaHat;
+    x = raised.x;
+    const denoised = await model(x, sigmaHat, { step: i });
+    options.callback?.({ step: i, steps, sigma: sigmas[i]!, sigmaHat, x, denoised });
+    const sigmaNext = sigmas[i + 1]!;
+    const dt = sigmaNext - sigmaHat;
+    if (sigmaNext === 0) {
+      // Euler step.
+      x = eulerStep(x, denoised, sigmaHat, dt);
+      continue;
+    }
+    // Euler predictor, then apply 2nd order correction.
+    const x2 = eulerStep(x, denoised, sigmaHat, dt);
+    const denoised2 = await model(x2, sigmaNext, { step: i });
+    const next = new Float64Array(x.length);
+    for (let j = 0; j < x.length; j++) {
+      const d = (x[j]! - denoised[j]!) / sigmaHat;
+      const d2 = (x2[j]! - denoised2[j]!) / sigmaNext;
+      next[j] = x[j]! + ((d + d2) / 2) * dt;
+    }
+    x = next;
+  }
+  return x;
+};
+
+/** DPM-Solver++(2M) (Lu et al. 2022), as k-diffusion's sample_dpmpp_2m. */
+export const sampleDpmpp2m: Sampler = async (model, x, sigmas, options = {}) => {
+  const steps = sigmas.length - 1;
+  const tOf = (sigma: number) => -Math.log(sigma);
+  const sigmaOf = (t: number) => Math.exp(-t);
+  let oldDenoised: Float64Array | null = null;
+  for (let i = 0; i < steps; i++) {
+    const sigma = sigmas[i]!;
+    const denoised = await model(x, sigma, { step: i });
+    options.callback?.({ step: i, steps, sigma, sigmaHat: sigma, x, denoised });
+    const t = tOf(sigma);
+    const tNext = tOf(sigmas[i + 1]!);
+    const h = tNext - t;
+    const ratio = sigmaOf(tNext) / sigmaOf(t);
+    // -expm1(-h) = 1 - sigma_next / sigma: how far this step moves x toward the denoised estimate.
+    const weight = -Math.expm1(-h);
+    const next = new Float64Array(x.length);
+    if (oldDenoised === null || sigmas[i + 1] === 0) {
+      // First-order step (first step, and the last step to sigma = 0).
+      for (let j = 0; j < x.length; j++) next[j] = ratio * x[j]! + weight * denoised[j]!;
+    } else {
+      // Second-order multistep: extrapolate the denoised trajectory from the last two steps.
+      const r = (t - tOf(sigmas[i - 1]!)) / h;
+      const a = 1 + 1 / (2 * r);
+      const b = 1 / (2 * r);
+      for (let j = 0; j < x.length; j++) next[j] = ratio * x[j]! + weight * (a * denoised[j]! - b * oldDenoised[j]!);
+    }
+    oldDenoised = denoised;
+    x = next;
+  }
+  return x;
+};
+
+/** The ancestral step of k-diffusion's get_ancestral_step: where to step down to, and how much noise to add back. */
+export function ancestralStep(sigmaFrom: number, sigmaTo: number, eta = 1): { sigmaDown: number; sigmaUp: number } {
+  if (!eta) return { sigmaDown: sigmaTo, sigmaUp: 0 };
+  const sigmaUp = Math.min(sigmaTo, eta * Math.sqrt((sigmaTo ** 2 * (sigmaFrom ** 2 - sigmaTo ** 2)) / sigmaFrom ** 2));
+  return { sigmaDown: Math.sqrt(sigmaTo ** 2 - sigmaUp ** 2), sigmaUp };
+}
+
+/** Ancestral sampling with Euler steps, as k-diffusion's sample_euler_ancestral. */
+export const sampleEulerAncestral: Sampler = async (model, x, sigmas, options = {}) => {
+  const steps = sigmas.length - 1;
+  const { sNoise = 1, eta = 1 } = options;
+  for (let i = 0; i < steps; i++) {
+    const sigma = sigmas[i]!;
+    const denoised = await model(x, sigma, { step: i });
+    options.callback?.({ step: i, steps, sigma, sigmaHat: sigma, x, denoised });
+    const { sigmaDown, sigmaUp } = ancestralStep(sigma, sigmas[i + 1]!, eta);
+    // Euler step.
+    x = eulerStep(x, denoised, sigma, sigmaDown - sigma);
+    if (sigmas[i + 1]! > 0) {
+      // Add fresh noise.
+      const noise = requireNoise(options, 'euler-a')(x.length);
+      for (let j = 0; j < x.length; j++) x[j] = x[j]! + noise[j]! * sNoise * sigmaUp;
+    }
+  }
+  return x;
+};
+
+/** The samplers by their public names (the CLI's --sampler and the API's sampler field). */
+export const SAMPLERS = {
+  euler: sampleEuler,
+  heun: sampleHeun,
+  'dpmpp-2m': sampleDpmpp2m,
+  'euler-a': sampleEulerAncestral,
+} as const satisfies Record<string, Sampler>;
+
+export type SamplerName = keyof typeof SAMPLERS;
+
+export function isSamplerName(name: string): name is SamplerName {
+  return Object.hasOwn(SAMPLERS, name);
+}
+
+/** How many denoiser evaluations a sampler makes over `steps` steps (Heun: 2 * steps - 1). */
+export function evaluationCount(sampler: SamplerName, steps: number): number {
+  return sampler === 'heun' ? 2 * steps - 1 : steps;
+}
