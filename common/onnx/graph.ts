@@ -135,6 +135,11 @@ export class GraphBuilder {
     return this.constant(this.fresh('scalar'), f32([value]), []);
   }
 
+  /** A float32 vector constant (e.g. Resize scales) with an automatic name. */
+  floats(values: number[]): string {
+    return this.constant(this.fresh('floats'), f32(values), [values.length]);
+  }
+
   /** An int64 vector constant (shapes, axes, indices) with an automatic name. */
   ints(values: number[]): string {
     return this.constant(this.fresh('ints'), i64(values), [values.length]);

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MANIFEST_FILE } from '../pack/manifest.ts';
 import { REFERENCE_PACK_NAME, REFERENCE_PACK_VERSION, buildReferencePack } from './reference/build.ts';
+import { TINY_UNET_PACK_NAME, TINY_UNET_PACK_VERSION, buildTinyUnetPack } from './tiny-unet/build.ts';
 
 /** EDIFF_CACHE_DIR, else ~/.cache/ediff. */
 export function cacheDir(): string {
@@ -17,6 +18,7 @@ export function cacheDir(): string {
 /** The packs this project can build, by name. */
 export const BUILDABLE_PACKS: Record<string, { version: number; build: (dir: string) => void }> = {
   [REFERENCE_PACK_NAME]: { version: REFERENCE_PACK_VERSION, build: buildReferencePack },
+  [TINY_UNET_PACK_NAME]: { version: TINY_UNET_PACK_VERSION, build: buildTinyUnetPack },
 };
 
 /** The folder of a built pack, building it first if it is not there yet. */

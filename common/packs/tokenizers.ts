@@ -3,6 +3,8 @@
  * a CLIP-style byte-pair encoding and a T5-style Unigram model, both over a small vocabulary.
  * Words outside the vocabulary fall back to single characters (BPE) or pieces / <unk> (Unigram).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz'.split('');
 
@@ -111,4 +113,27 @@ export function t5TokenizerJson(words: readonly string[]): object {
     decoder: { type: 'Metaspace', replacement: space, prepend_scheme: 'always', split: true },
     model: { type: 'Unigram', unk_id: 2, vocab, byte_fallback: false },
   };
+}
+
+/** Writes files into a pack folder being built, creating subfolders. */
+export type PackWriter = (rel: string, data: Uint8Array | string) => void;
+
+export function packWriter(dir: string): PackWriter {
+  return (rel, data) => {
+    const file = path.join(dir, rel);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, data);
+  };
+}
+
+/**
+ * Writes the T5-style and CLIP-style tokenizers of a vocabulary into `encoders/` and returns
+ * their vocabularies (token -> id), which the encoders' embedding tables are indexed by.
+ */
+export function writeTokenizers(write: PackWriter, words: readonly string[]): { t5: Record<string, number>; clip: Record<string, number> } {
+  const t5 = t5TokenizerJson(words) as { model: { vocab: [string, number][] } };
+  const clip = clipTokenizerJson(words) as { model: { vocab: Record<string, number> } };
+  write('encoders/t5-tokenizer.json', JSON.stringify(t5, null, 1));
+  write('encoders/clip-tokenizer.json', JSON.stringify(clip, null, 1));
+  return { t5: Object.fromEntries(t5.model.vocab.map(([piece], id) => [piece, id])), clip: clip.model.vocab };
 }

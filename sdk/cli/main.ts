@@ -6,12 +6,12 @@
  *
  * Bad options print one line and exit with code 2; other failures exit with code 1.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError, PackError } from '../../common/errors.ts';
 import { encodePng } from '../../common/image.ts';
 import { loadPack } from '../../common/pack/load.ts';
-import { ensureBuiltPack } from '../../common/packs/cache.ts';
+import { BUILDABLE_PACKS, ensureBuiltPack } from '../../common/packs/cache.ts';
 import { REFERENCE_PACK_NAME } from '../../common/packs/reference/build.ts';
 import { InProcessPipeline } from '../../common/pipeline/generate.ts';
 import type { GenerateRequest, PaintRegion } from '../../common/pipeline/request.ts';
@@ -25,12 +25,12 @@ const USAGE = `usage: ediff <command> [options]
 
 commands:
   generate PROMPT     generate an image from a prompt
-  build-packs         build the reference pack into the cache (done on first use anyway)
+  build-packs         build the packs this project makes into the cache (done on first use anyway)
 
 generate options:
   -o, --output FILE         PNG to write (default out.png)
       --in-process          run every model in this process (the only mode until the cluster lands)
-      --size N              output side: 64, 256 or 1024 (default 1024)
+      --size N              output side: 64, 256 or 1024 (default: the largest the pack makes, 1024)
       --seed N              32-bit seed (default: random, printed)
       --steps N             base sampler steps (default: the pack's, 25)
       --sampler NAME        ${Object.keys(SAMPLERS).join(' | ')} (default: the pack's, heun)
@@ -41,7 +41,8 @@ generate options:
       --paint-weight W      paint-with-words strength (default 1)
       --switch-prompt TEXT  switch to this prompt part-way through the base steps
       --switch-at F         fraction of the steps before the switch (default 0.9)
-      --pack DIR            model pack folder (default: the built-in reference pack)
+      --pack DIR|NAME       model pack folder, or a pack this project builds: ${Object.keys(BUILDABLE_PACKS).join(', ')}
+                            (default reference)
   -q, --quiet               no progress bar or summary
   -h, --help                this text`;
 
@@ -87,9 +88,11 @@ function parsePaint(values: readonly string[] = []): PaintRegion[] {
   });
 }
 
+/** --pack: a folder, or the name of a pack this project builds (built into the cache on first use). */
 function packDir(option: string | undefined, quiet: boolean): string {
-  if (option) return option;
-  return ensureBuiltPack(REFERENCE_PACK_NAME, undefined, (dir) => quiet || process.stderr.write(`building the reference pack into ${dir} (once)\n`));
+  const name = option ?? REFERENCE_PACK_NAME;
+  if (option !== undefined && (existsSync(option) || !(option in BUILDABLE_PACKS))) return option;
+  return ensureBuiltPack(name, undefined, (dir) => quiet || process.stderr.write(`building the ${name} pack into ${dir} (once)\n`));
 }
 
 async function generate(args: string[]): Promise<void> {
@@ -100,7 +103,7 @@ async function generate(args: string[]): Promise<void> {
   const output = values.output ?? 'out.png';
   const request: GenerateRequest = {
     prompt: positionals[0]!,
-    size: number('size', values.size, true) ?? 1024,
+    ...(values.size !== undefined && { size: number('size', values.size, true)! }),
     ...(values.seed !== undefined && { seed: number('seed', values.seed, true)! }),
     ...(values.steps !== undefined && { steps: number('steps', values.steps, true)! }),
     ...(values.sampler !== undefined && { sampler: values.sampler }),
@@ -136,7 +139,8 @@ async function main(argv: string[]): Promise<void> {
     case 'generate':
       return generate(rest);
     case 'build-packs':
-      return void console.log(ensureBuiltPack(REFERENCE_PACK_NAME));
+      for (const name of Object.keys(BUILDABLE_PACKS)) console.log(ensureBuiltPack(name));
+      return;
     case undefined:
     case '-h':
     case '--help':

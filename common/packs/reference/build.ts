@@ -3,10 +3,8 @@
  * (dataset.ts), three base experts (high / middle / low noise, eDiff-I style), SR 64 -> 256 (two
  * experts) and 256 -> 1024 (one). Byte-identical on every build.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { MANIFEST_FILE, PACK_FORMAT, type ExpertSpec, type PackManifest } from '../../pack/manifest.ts';
-import { clipTokenizerJson, t5TokenizerJson } from '../tokenizers.ts';
+import { packWriter, writeTokenizers } from '../tokenizers.ts';
 import { items, vocabularyWords } from './dataset.ts';
 import { imageEncoderOnnx, textEncoderOnnx } from './encoders.ts';
 import { baseData, baseExpertOnnx, srExpertOnnx } from './denoisers.ts';
@@ -79,18 +77,10 @@ function manifest(): PackManifest {
 
 /** Writes the reference pack into `dir` (created if missing). */
 export function buildReferencePack(dir: string): void {
-  const write = (rel: string, data: Uint8Array | string) => {
-    const file = path.join(dir, rel);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, data);
-  };
-  const words = vocabularyWords();
-  const t5Tokenizer = t5TokenizerJson(words) as { model: { vocab: [string, number][] } };
-  const clipTokenizer = clipTokenizerJson(words) as { model: { vocab: Record<string, number> } };
-  write('encoders/t5-tokenizer.json', JSON.stringify(t5Tokenizer, null, 1));
-  write('encoders/clip-tokenizer.json', JSON.stringify(clipTokenizer, null, 1));
-  write('encoders/t5.onnx', textEncoderOnnx('t5', Object.fromEntries(t5Tokenizer.model.vocab.map(([piece], id) => [piece, id])), T5_TOKENS));
-  write('encoders/clip-text.onnx', textEncoderOnnx('clip-text', clipTokenizer.model.vocab, CLIP_TOKENS));
+  const write = packWriter(dir);
+  const vocab = writeTokenizers(write, vocabularyWords());
+  write('encoders/t5.onnx', textEncoderOnnx('t5', vocab.t5, T5_TOKENS));
+  write('encoders/clip-text.onnx', textEncoderOnnx('clip-text', vocab.clip, CLIP_TOKENS));
   write('encoders/clip-image.onnx', imageEncoderOnnx(BASE_SIZE));
 
   const data = baseData(items(), BASE_SIZE, PAINT_SIZE);

@@ -150,7 +150,7 @@ export function srExpertOnnx(name: string, o: SrExpertOptions): Uint8Array {
     g.op('Conv', [input, g.constant(`${label}_w`, f32(weights), [C, 3, 1, 1]), g.constant(`${label}_b`, f32(bias), [C])]);
   const scale = o.size / o.fromSize;
   const upsample = (v: string, mode: 'linear' | 'nearest') =>
-    g.op('Resize', [v, '', g.constant(`${mode}_scales`, f32([1, 1, scale, scale]), [4])], { mode: attr.string(mode), coordinate_transformation_mode: attr.string(mode === 'linear' ? 'half_pixel' : 'asymmetric') });
+    g.op('Resize', [v, '', g.floats([1, 1, scale, scale])], { mode: attr.string(mode), coordinate_transformation_mode: attr.string(mode === 'linear' ? 'half_pixel' : 'asymmetric') });
 
   // Which palette colours appear, as pure pixels, within one low-res pixel of here.
   const sqDist = g.op('Add', [g.op('ReduceSumSquare', [lowRes], { axes: attr.ints([1]), keepdims: attr.int(1) }), conv(lowRes, mu.map((v) => -2 * v), muNorm, 'dist')]);
