@@ -12,22 +12,41 @@
  * - standard normals: Box-Muller on two uniforms u1, u2 (u1 drawn first):
  *   r = sqrt(-2 ln(1 - u1)), z0 = r cos(2 pi u2), z1 = r sin(2 pi u2); z0 is returned first,
  *   then z1.
+ *
+ * A stage that runs on another node (super-resolution) continues the same stream: the generator's
+ * state travels with the request and comes back with the result (`state()` / `fromState()`).
  */
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 
 /** The largest seed accepted: seeds are 32-bit unsigned integers. */
 export const MAX_SEED = 0xffff_ffff;
 
+/** Everything needed to continue a generator's stream elsewhere. */
+export interface GeneratorState {
+  bits: number[];
+  spare: number | null;
+}
+
 export class NoiseGenerator {
   private readonly bits;
   private spare: number | null = null;
 
-  constructor(readonly seed: number) {
-    if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
-      throw new RangeError(`seed must be an integer in [0, ${MAX_SEED}], got ${seed}`);
+  constructor(seed: number | GeneratorState) {
+    if (typeof seed === 'number') {
+      if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
+        throw new RangeError(`seed must be an integer in [0, ${MAX_SEED}], got ${seed}`);
+      }
+      this.bits = xoroshiro128plus(seed | 0);
+    } else {
+      this.bits = xoroshiro128plusFromState(seed.bits);
+      this.spare = seed.spare;
     }
-    this.bits = xoroshiro128plus(seed | 0);
+  }
+
+  /** The state to continue this stream from (see the constructor). */
+  state(): GeneratorState {
+    return { bits: [...this.bits.getState()], spare: this.spare };
   }
 
   /** One uniform double in [0, 1). */

@@ -13,7 +13,7 @@ import { encodePng } from '../../common/image.ts';
 import { loadPack } from '../../common/pack/load.ts';
 import { BUILDABLE_PACKS, ensureBuiltPack } from '../../common/packs/cache.ts';
 import { REFERENCE_PACK_NAME } from '../../common/packs/reference/build.ts';
-import { InProcessPipeline } from '../../common/pipeline/generate.ts';
+import { InProcessPipeline } from '../../common/pipeline/in-process.ts';
 import type { GenerateRequest, PaintRegion } from '../../common/pipeline/request.ts';
 import { SAMPLERS } from '../../common/sampling/samplers.ts';
 import { progressBar } from './progress.ts';

@@ -1,6 +1,6 @@
 /** A progress bar on stderr while a job runs (only on a terminal). */
 import cliProgress from 'cli-progress';
-import type { ProgressEvent } from '../../common/pipeline/generate.ts';
+import type { ProgressEvent } from '../../common/pipeline/job.ts';
 
 export function progressBar(enabled: boolean): { update: (e: ProgressEvent) => void; stop: () => void } {
   if (!enabled) return { update: () => {}, stop: () => {} };

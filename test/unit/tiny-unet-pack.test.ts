@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadPack, type Pack } from '../../common/pack/load.ts';
 import { buildTinyUnetPack } from '../../common/packs/tiny-unet/build.ts';
-import { InProcessPipeline } from '../../common/pipeline/generate.ts';
+import { InProcessPipeline } from '../../common/pipeline/in-process.ts';
 import { EncoderEnsemble } from '../../common/runtime/encoders.ts';
 import { ExpertModel } from '../../common/runtime/expert.ts';
 import { stack, zeros, type Tensor } from '../../common/tensor.ts';

@@ -1,0 +1,8 @@
+// Original file: protos/ediff/v1/node.proto
+
+
+export interface DescribeNodeRequest {
+}
+
+export interface DescribeNodeRequest__Output {
+}

@@ -1,0 +1,101 @@
+// Original file: protos/ediff/v1/coordinator.proto
+
+import type { Tensor as _ediff_v1_Tensor, Tensor__Output as _ediff_v1_Tensor__Output } from '../../ediff/v1/Tensor';
+import type { PaintRegion as _ediff_v1_PaintRegion, PaintRegion__Output as _ediff_v1_PaintRegion__Output } from '../../ediff/v1/PaintRegion';
+import type { PromptSwitch as _ediff_v1_PromptSwitch, PromptSwitch__Output as _ediff_v1_PromptSwitch__Output } from '../../ediff/v1/PromptSwitch';
+
+export interface GenerateRequest {
+  'prompt'?: (string);
+  /**
+   * What the image must not show (the unconditional branch of guidance).
+   */
+  'negativePrompt'?: (string);
+  /**
+   * 32-bit seed of every random draw of the job; random when absent (returned in the result).
+   */
+  'seed'?: (number);
+  /**
+   * Initial noise [C, H, W] of the base stage, unit variance, instead of drawing it from the seed.
+   */
+  'noise'?: (_ediff_v1_Tensor | null);
+  /**
+   * euler | heun | dpmpp-2m | euler-a; "" = the pack's default.
+   */
+  'sampler'?: (string);
+  'steps'?: (number);
+  /**
+   * Guidance scale for every base expert; absent = each expert's own scale.
+   */
+  'guidance'?: (number | string);
+  /**
+   * Output side in pixels (the base size or an SR stage's); absent = the largest.
+   */
+  'size'?: (number);
+  /**
+   * A style reference image (PNG, JPEG or WebP).
+   */
+  'styleImage'?: (Buffer | Uint8Array | string);
+  'paint'?: (_ediff_v1_PaintRegion)[];
+  'paintWeight'?: (number | string);
+  /**
+   * Switch to another prompt once a fraction of the base steps has run.
+   */
+  'promptSwitch'?: (_ediff_v1_PromptSwitch | null);
+  /**
+   * Send a preview of the denoised estimate every k base steps; 0 = none.
+   */
+  'previewEvery'?: (number);
+  '_seed'?: "seed";
+  '_steps'?: "steps";
+  '_guidance'?: "guidance";
+  '_size'?: "size";
+  '_paintWeight'?: "paintWeight";
+}
+
+export interface GenerateRequest__Output {
+  'prompt': (string);
+  /**
+   * What the image must not show (the unconditional branch of guidance).
+   */
+  'negativePrompt': (string);
+  /**
+   * 32-bit seed of every random draw of the job; random when absent (returned in the result).
+   */
+  'seed'?: (number);
+  /**
+   * Initial noise [C, H, W] of the base stage, unit variance, instead of drawing it from the seed.
+   */
+  'noise': (_ediff_v1_Tensor__Output | null);
+  /**
+   * euler | heun | dpmpp-2m | euler-a; "" = the pack's default.
+   */
+  'sampler': (string);
+  'steps'?: (number);
+  /**
+   * Guidance scale for every base expert; absent = each expert's own scale.
+   */
+  'guidance'?: (number);
+  /**
+   * Output side in pixels (the base size or an SR stage's); absent = the largest.
+   */
+  'size'?: (number);
+  /**
+   * A style reference image (PNG, JPEG or WebP).
+   */
+  'styleImage': (Buffer);
+  'paint': (_ediff_v1_PaintRegion__Output)[];
+  'paintWeight'?: (number);
+  /**
+   * Switch to another prompt once a fraction of the base steps has run.
+   */
+  'promptSwitch': (_ediff_v1_PromptSwitch__Output | null);
+  /**
+   * Send a preview of the denoised estimate every k base steps; 0 = none.
+   */
+  'previewEvery': (number);
+  '_seed'?: "seed";
+  '_steps'?: "steps";
+  '_guidance'?: "guidance";
+  '_size'?: "size";
+  '_paintWeight'?: "paintWeight";
+}

@@ -1,0 +1,128 @@
+/**
+ * One generation job, whatever runs it: resolve the request, build the conditioning of each
+ * branch, run the base stage over the base experts, then each SR stage up to the requested size.
+ * The in-process pipeline and the coordinator are two PipelineBackends of this one function, so
+ * they produce the same image.
+ */
+import { InvalidArgumentError } from '../errors.ts';
+import type { PackManifest, SuperResolutionStage } from '../pack/manifest.ts';
+import { NoiseGenerator } from '../rng.ts';
+import { unconditionalBranch, type BranchRequest } from '../runtime/conditioning.ts';
+import type { Conditioning } from '../runtime/encoders.ts';
+import type { Branches } from '../runtime/guided.ts';
+import { evaluationCount, type StepEvent } from '../sampling/samplers.ts';
+import type { Tensor } from '../tensor.ts';
+import { resolveRequest, type GenerateRequest } from './request.ts';
+import type { EvaluationEvent, ExpertHandle } from './routing.ts';
+import { clampImage, runStage } from './stage.ts';
+
+export type ProgressEvent =
+  | { type: 'evaluation'; stage: string; step: number; steps: number; sigma: number; expert: string; replica: string; evaluation: number; evaluations: number }
+  | { type: 'stage'; stage: string; size: number; ms: number };
+
+export interface StageTiming {
+  stage: string;
+  size: number;
+  ms: number;
+}
+
+export interface GenerateResult {
+  /** CHW, RGB in [-1, 1] (not clamped). */
+  image: Tensor;
+  seed: number;
+  size: number;
+  stages: StageTiming[];
+}
+
+export interface GenerateOptions {
+  onProgress?: (event: ProgressEvent) => void;
+  /** Called after the first evaluation of every base step (for previews). */
+  onBaseStep?: (event: StepEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface SuperResolutionRun {
+  lowRes: Tensor;
+  branches: Branches;
+  rng: NoiseGenerator;
+  signal?: AbortSignal;
+  onEvaluation: (event: EvaluationEvent) => void;
+}
+
+/** Where a job's work runs. */
+export interface PipelineBackend {
+  readonly manifest: PackManifest;
+  /** The conditioning of one branch of guidance. */
+  encode(request: BranchRequest, signal?: AbortSignal): Promise<Conditioning>;
+  /** The base experts, in manifest order. */
+  baseExperts(): Promise<readonly ExpertHandle[]>;
+  /** Runs an SR stage; returns its image and the generator to continue the job's stream with. */
+  superResolve(stage: SuperResolutionStage, run: SuperResolutionRun): Promise<{ image: Tensor; rng: NoiseGenerator }>;
+}
+
+export async function runJob(backend: PipelineBackend, request: GenerateRequest, options: GenerateOptions = {}): Promise<GenerateResult> {
+  const m = backend.manifest;
+  const r = resolveRequest(m, request);
+  const { signal, onProgress } = options;
+  if (r.paint.length > 0 && !m.paint) throw new InvalidArgumentError('paint', `pack ${m.name} does not support paint-with-words`);
+  const branch = (prompt: string, paintRequired: boolean): BranchRequest => ({ prompt, style: r.style, paint: r.paint, paintWeight: r.paintWeight, paintRequired });
+  const uncond = await backend.encode(unconditionalBranch(r.negativePrompt), signal);
+  const first: Branches = { cond: await backend.encode(branch(r.prompt, true), signal), uncond };
+  const second: Branches | null = r.promptSwitch ? { cond: await backend.encode(branch(r.promptSwitch.prompt, false), signal), uncond } : null;
+  const switchStep = r.promptSwitch ? Math.round(r.promptSwitch.atFraction * r.steps) : Infinity;
+  const last = second ?? first;
+
+  const srStages = m.super_resolution.filter((s) => s.size <= r.size);
+  const evaluations = evaluationCount(r.sampler, r.steps) + srStages.reduce((n, s) => n + evaluationCount(s.sampler, s.steps), 0);
+  let evaluation = 0;
+  const progress = (stage: string, steps: number) => (e: EvaluationEvent) =>
+    onProgress?.({ type: 'evaluation', stage, steps, ...e, evaluation: ++evaluation, evaluations });
+  const timings: StageTiming[] = [];
+  const timed = async <T>(stage: string, size: number, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    const out = await work();
+    const ms = performance.now() - started;
+    timings.push({ stage, size, ms });
+    onProgress?.({ type: 'stage', stage, size, ms });
+    return out;
+  };
+
+  let rng = new NoiseGenerator(r.seed);
+  let image = await timed('base', m.base.size, async () =>
+    runStage({
+      experts: await backend.baseExperts(),
+      sampling: { ...m.defaults, sampler: r.sampler, steps: r.steps },
+      dims: [m.base.channels, m.base.size, m.base.size],
+      guidance: (e) => r.guidance ?? e.guidance ?? m.defaults.guidance,
+      branchesAt: (step) => (second && step >= switchStep ? second : first),
+      rng,
+      initialNoise: r.noise?.data ?? null,
+      ...(signal && { signal }),
+      onEvaluation: progress('base', r.steps),
+      ...(options.onBaseStep && { onStep: options.onBaseStep }),
+    }),
+  );
+  for (const stage of srStages) {
+    const out = await timed(stage.name, stage.size, () =>
+      backend.superResolve(stage, { lowRes: clampImage(image), branches: last, rng, ...(signal && { signal }), onEvaluation: progress(stage.name, stage.steps) }),
+    );
+    image = out.image;
+    rng = out.rng;
+  }
+  return { image, seed: r.seed, size: r.size, stages: timings };
+}
+
+/** An SR stage run by local experts (in process, or on an SR node). */
+export function runSuperResolution(stage: SuperResolutionStage, channels: number, experts: readonly ExpertHandle[], run: SuperResolutionRun): Promise<Tensor> {
+  return runStage({
+    experts,
+    sampling: stage,
+    dims: [channels, stage.size, stage.size],
+    guidance: (e) => e.guidance ?? 1,
+    branchesAt: () => run.branches,
+    rng: run.rng,
+    lowRes: run.lowRes,
+    ...(run.signal && { signal: run.signal }),
+    onEvaluation: run.onEvaluation,
+  });
+}

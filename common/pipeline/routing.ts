@@ -1,0 +1,82 @@
+/**
+ * The routed denoiser: every evaluation goes to the expert whose half-open sigma range holds its
+ * sigma, with classifier-free guidance. Experts are ExpertHandles: in process a LocalExpert,
+ * across the cluster a pool of remote replicas; the sampler does not know which.
+ */
+import { expertFor, type ExpertSpec } from '../pack/manifest.ts';
+import type { Branches } from '../runtime/guided.ts';
+import { guidedEvaluation } from '../runtime/guided.ts';
+import type { ExpertModel } from '../runtime/expert.ts';
+import type { Denoiser } from '../sampling/samplers.ts';
+import type { Tensor } from '../tensor.ts';
+
+export interface DenoiseCall {
+  /** One sample, [C, H, W], float32 as on the wire. */
+  x: Float32Array;
+  dims: number[];
+  sigma: number;
+  branches: Branches;
+  guidance: number;
+  lowRes?: Tensor;
+  signal?: AbortSignal;
+}
+
+/** One expert, wherever it runs. */
+export interface ExpertHandle {
+  readonly spec: ExpertSpec;
+  /** The guided D(x, sigma), and which replica computed it. */
+  denoise(call: DenoiseCall): Promise<{ denoised: Float32Array; replica: string }>;
+}
+
+/** An expert in this process. */
+export class LocalExpert implements ExpertHandle {
+  constructor(private readonly model: ExpertModel) {}
+
+  get spec(): ExpertSpec {
+    return this.model.spec;
+  }
+
+  async denoise(call: DenoiseCall): Promise<{ denoised: Float32Array; replica: string }> {
+    const denoised = await guidedEvaluation(this.model, { ...call, cond: call.branches.cond, uncond: call.branches.uncond });
+    return { denoised, replica: 'local' };
+  }
+}
+
+export interface EvaluationEvent {
+  step: number;
+  sigma: number;
+  expert: string;
+  replica: string;
+}
+
+export interface RoutedDenoiserOptions {
+  experts: readonly ExpertHandle[];
+  /** Dims of one sample, [C, H, W]. */
+  dims: number[];
+  /** The branches to use at a sampler step (prompt switching changes them mid-way). */
+  branchesAt: (step: number) => Branches;
+  guidance: (expert: ExpertSpec) => number;
+  /** SR stages: the lower-resolution image, [C, h, w]. */
+  lowRes?: Tensor;
+  signal?: AbortSignal;
+  onEvaluation?: (event: EvaluationEvent) => void;
+}
+
+/** A Denoiser that routes each evaluation by its sigma and applies guidance. */
+export function routedDenoiser(o: RoutedDenoiserOptions): Denoiser {
+  return async (x, sigma, { step }) => {
+    o.signal?.throwIfAborted();
+    const expert = expertFor(o.experts, sigma, (e) => e.spec);
+    const { denoised, replica } = await expert.denoise({
+      x: Float32Array.from(x),
+      dims: o.dims,
+      sigma,
+      branches: o.branchesAt(step),
+      guidance: o.guidance(expert.spec),
+      ...(o.lowRes && { lowRes: o.lowRes }),
+      ...(o.signal && { signal: o.signal }),
+    });
+    o.onEvaluation?.({ step, sigma, expert: expert.spec.name, replica });
+    return Float64Array.from(denoised);
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * One sampling stage (the base, or an SR stage): draw the initial noise, run the sampler over a
+ * routed denoiser, return the image. The coordinator runs the base stage with remote experts; an
+ * SR node runs its stage with local ones; the in-process pipeline runs both locally.
+ */
+import type { ExpertSpec, SamplingDefaults } from '../pack/manifest.ts';
+import type { NoiseGenerator } from '../rng.ts';
+import type { Branches } from '../runtime/guided.ts';
+import { SAMPLERS, type StepEvent } from '../sampling/samplers.ts';
+import { karrasSigmas } from '../sampling/schedule.ts';
+import type { Tensor } from '../tensor.ts';
+import { routedDenoiser, type EvaluationEvent, type ExpertHandle } from './routing.ts';
+
+export interface StageRun {
+  experts: readonly ExpertHandle[];
+  sampling: SamplingDefaults;
+  /** [C, H, W] of the stage's output. */
+  dims: number[];
+  guidance: (expert: ExpertSpec) => number;
+  branchesAt: (step: number) => Branches;
+  /** Draws the initial noise (unless given) and any sampler noise, in that order. */
+  rng: NoiseGenerator;
+  /** Unit-variance initial noise instead of drawing it. */
+  initialNoise?: Float32Array | null;
+  lowRes?: Tensor;
+  signal?: AbortSignal;
+  onEvaluation?: (event: EvaluationEvent) => void;
+  onStep?: (event: StepEvent) => void;
+}
+
+export async function runStage(s: StageRun): Promise<Tensor> {
+  const { sampler, steps, sigma_min, sigma_max, rho } = s.sampling;
+  const sigmas = karrasSigmas(steps, sigma_min, sigma_max, rho);
+  const n = s.dims.reduce((a, b) => a * b, 1);
+  const unit = s.initialNoise ? Float64Array.from(s.initialNoise) : s.rng.normals(n);
+  const x = unit.map((z) => z * sigmas[0]!);
+  const denoiser = routedDenoiser({
+    experts: s.experts,
+    dims: s.dims,
+    branchesAt: s.branchesAt,
+    guidance: s.guidance,
+    ...(s.lowRes && { lowRes: s.lowRes }),
+    ...(s.signal && { signal: s.signal }),
+    ...(s.onEvaluation && { onEvaluation: s.onEvaluation }),
+  });
+  const out = await SAMPLERS[sampler](denoiser, x, sigmas, { noise: (k) => s.rng.normals(k), ...(s.onStep && { callback: s.onStep }) });
+  return { dims: s.dims, data: Float32Array.from(out) };
+}
+
+/** Pixels clamped to [-1, 1], as a stage hands its image to the next. */
+export const clampImage = (t: Tensor): Tensor => ({ dims: t.dims, data: t.data.map((v) => Math.min(1, Math.max(-1, v))) });
