@@ -27,3 +27,27 @@ export class InvalidArgumentError extends Error {
     super(`${field}: ${problem}`, options);
   }
 }
+
+/** A node that cannot be reached or stopped answering (gRPC UNAVAILABLE); names the node. */
+export class NodeUnavailableError extends Error {
+  override readonly name = 'NodeUnavailableError';
+  constructor(
+    /** What the node serves and where, e.g. "expert high at 127.0.0.1:5001". */
+    readonly node: string,
+    problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${node} is unavailable: ${problem}`, options);
+  }
+}
+
+/** A node that did not answer within the deadline (gRPC DEADLINE_EXCEEDED); names the node. */
+export class NodeTimeoutError extends Error {
+  override readonly name = 'NodeTimeoutError';
+  constructor(
+    readonly node: string,
+    readonly ms: number,
+  ) {
+    super(`${node} did not answer within ${ms} ms`);
+  }
+}

@@ -52,6 +52,8 @@ function outputDims(session: Session, spec: EncoderSpec): Record<string, number[
 
 export class EncoderEnsemble {
   private readonly cache = new LruCache<Conditioning>(256);
+  /** Prompt lookups answered from the embedding cache, and those that ran the encoders. */
+  readonly cacheStats = { hits: 0, misses: 0 };
 
   private constructor(
     private readonly encoders: LoadedEncoder[],
@@ -80,7 +82,11 @@ export class EncoderEnsemble {
   /** Every text encoder's outputs for one prompt ('' gives the unconditional embeddings). */
   async encodePrompt(prompt: string): Promise<Conditioning> {
     const cached = this.cache.get(prompt);
-    if (cached) return cached;
+    if (cached) {
+      this.cacheStats.hits++;
+      return cached;
+    }
+    this.cacheStats.misses++;
     const out: Conditioning = {};
     for (const e of this.encoders) {
       if (!e.tokenizer) continue;

@@ -39,6 +39,13 @@ export class ExpertModel {
     return this.spec.name;
   }
 
+  /** Dims after the batch axis of each ONNX input (numbers where the model fixes them). */
+  inputDims(): Record<string, readonly (number | string)[]> {
+    const out: Record<string, readonly (number | string)[]> = {};
+    for (const meta of this.session.inputMetadata) if (meta.isTensor) out[meta.name] = meta.shape.slice(1);
+    return out;
+  }
+
   /** D(x, sigma) for every item of the batch, [B, C, H, W] float32. */
   async evaluate(batch: ExpertBatch): Promise<Float32Array> {
     const { spec } = this;

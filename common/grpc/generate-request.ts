@@ -1,0 +1,47 @@
+/** GenerateRequest between the pipeline's form and the wire's, both ways (SDK and coordinator). */
+import type { GenerateRequest as WireRequest, GenerateRequest__Output as WireRequestOutput } from './generated/ediff/v1/GenerateRequest.ts';
+import type { GenerateRequest } from '../pipeline/request.ts';
+import { fromWire, toWire } from './tensor.ts';
+
+/** A request plus the options that only concern its stream of events. */
+export interface GenerateCall extends GenerateRequest {
+  /** Send a preview of the denoised estimate every k base steps. @default 0 (none) */
+  previewEvery?: number;
+}
+
+export function generateRequestToWire(r: GenerateCall): WireRequest {
+  return {
+    prompt: r.prompt,
+    negativePrompt: r.negativePrompt ?? '',
+    ...(r.seed !== undefined && { seed: r.seed }),
+    ...(r.noise && { noise: toWire(r.noise) }),
+    sampler: r.sampler ?? '',
+    ...(r.steps !== undefined && { steps: r.steps }),
+    ...(r.guidance !== undefined && { guidance: r.guidance }),
+    ...(r.size !== undefined && { size: r.size }),
+    ...(r.style && { styleImage: r.style }),
+    paint: r.paint ?? [],
+    ...(r.paintWeight !== undefined && { paintWeight: r.paintWeight }),
+    ...(r.promptSwitch && { promptSwitch: r.promptSwitch }),
+    previewEvery: r.previewEvery ?? 0,
+  };
+}
+
+/** The wire request as the pipeline's (proto3 `optional` fields keep their absence). */
+export function generateRequestFromWire(r: WireRequestOutput): GenerateCall & { previewEvery: number } {
+  return {
+    prompt: r.prompt,
+    negativePrompt: r.negativePrompt,
+    ...(r.seed !== undefined && { seed: r.seed }),
+    ...(r.noise && { noise: fromWire(r.noise, 'noise', { finite: true }) }),
+    ...(r.sampler !== '' && { sampler: r.sampler }),
+    ...(r.steps !== undefined && { steps: r.steps }),
+    ...(r.guidance !== undefined && { guidance: r.guidance }),
+    ...(r.size !== undefined && { size: r.size }),
+    ...(r.styleImage.length > 0 && { style: r.styleImage }),
+    paint: r.paint.map((p) => ({ phrase: p.phrase, mask: p.mask })),
+    ...(r.paintWeight !== undefined && { paintWeight: r.paintWeight }),
+    ...(r.promptSwitch && { promptSwitch: { prompt: r.promptSwitch.prompt, atFraction: r.promptSwitch.atFraction } }),
+    previewEvery: r.previewEvery,
+  };
+}

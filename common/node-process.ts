@@ -1,0 +1,80 @@
+/**
+ * What every ediff process shares: the common flags, the one-line JSON "ready" message on stdout
+ * (the embedded cluster reads it to learn the bound ports), logging to stderr, and a clean stop
+ * on SIGINT / SIGTERM.
+ */
+import type { ParseArgsConfig } from 'node:util';
+import { serveMetrics, type MetricsServer } from './metrics.ts';
+import type { RunningServer } from './grpc/server.ts';
+import type { Registry } from 'prom-client';
+
+export const COMMON_OPTIONS = {
+  pack: { type: 'string' },
+  host: { type: 'string', default: '127.0.0.1' },
+  port: { type: 'string', default: '0' },
+  'metrics-port': { type: 'string', default: '0' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** Runs a flag parser; prints usage and exits 2 when it throws, exits 0 on --help. */
+export function parseFlags<T extends { values: { help?: boolean | undefined } }>(role: string, usage: string, parse: () => T): T['values'] {
+  let parsed: T;
+  try {
+    parsed = parse();
+  } catch (error) {
+    console.error(`${role}: ${(error as Error).message}\n\n${usage}`);
+    process.exit(2);
+  }
+  if (parsed.values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  return parsed.values;
+}
+
+export function port(role: string, flag: string, value: string | undefined): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    console.error(`${role}: --${flag} must be a port number (0 = any free port), got ${JSON.stringify(value)}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+export const log = (role: string, message: string) => process.stderr.write(`[${new Date().toISOString()}] ${role}: ${message}\n`);
+
+/** The line the embedded cluster waits for. */
+export interface ReadyMessage {
+  event: 'ready';
+  role: string;
+  name: string;
+  address: string;
+  metrics: string;
+}
+
+/**
+ * Serves metrics, announces readiness on stdout, and stops the server and the metrics endpoint on
+ * SIGINT / SIGTERM (then `onStop`, e.g. releasing model sessions).
+ */
+export async function announceAndServe(
+  o: { role: string; name: string; server: RunningServer; registry: Registry; host: string; metricsPort: number },
+  onStop: () => Promise<void> = async () => {},
+): Promise<MetricsServer> {
+  const metrics = await serveMetrics(o.registry, o.host, o.metricsPort);
+  const ready: ReadyMessage = { event: 'ready', role: o.role, name: o.name, address: o.server.address, metrics: metrics.address };
+  process.stdout.write(JSON.stringify(ready) + '\n');
+  log(o.role, `${o.name} serving on ${o.server.address}, metrics on http://${metrics.address}/metrics`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(o.role, `${signal}: stopping`);
+    await o.server.stop();
+    await metrics.close();
+    await onStop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  return metrics;
+}

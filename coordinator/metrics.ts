@@ -1,0 +1,15 @@
+/** The coordinator's metrics (names in ../shared/DESIGN.md). */
+import { LATENCY_BUCKETS, prom } from '../common/metrics.ts';
+import type { Registry } from 'prom-client';
+
+export function coordinatorMetrics(registry: Registry) {
+  return {
+    jobs: new prom.Counter({ name: 'ediff_jobs_total', help: 'Generate jobs by outcome (ok, cancelled, or a gRPC status code).', labelNames: ['outcome'], registers: [registry] }),
+    jobSeconds: new prom.Histogram({ name: 'ediff_job_seconds', help: 'Wall time of a Generate job that completed.', buckets: LATENCY_BUCKETS, registers: [registry] }),
+    jobsInFlight: new prom.Gauge({ name: 'ediff_jobs_in_flight', help: 'Generate jobs running now.', registers: [registry] }),
+    evaluations: new prom.Counter({ name: 'ediff_routed_evaluations_total', help: 'Network evaluations routed, by expert and replica.', labelNames: ['stage', 'expert', 'replica'], registers: [registry] }),
+    errors: new prom.Counter({ name: 'ediff_errors_total', help: 'Failed requests by gRPC status code.', labelNames: ['code'], registers: [registry] }),
+  };
+}
+
+export type CoordinatorMetrics = ReturnType<typeof coordinatorMetrics>;

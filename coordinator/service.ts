@@ -1,0 +1,121 @@
+/**
+ * The public Coordinator gRPC service. Handlers decode the request, run the job through the
+ * cluster backend, and map errors to statuses in one place.
+ */
+import type * as grpc from '@grpc/grpc-js';
+import type { CoordinatorHandlers } from '../common/grpc/generated/ediff/v1/Coordinator.ts';
+import type { ExpertInfo } from '../common/grpc/generated/ediff/v1/ExpertInfo.ts';
+import type { GenerateEvent } from '../common/grpc/generated/ediff/v1/GenerateEvent.ts';
+import type { GenerateRequest__Output } from '../common/grpc/generated/ediff/v1/GenerateRequest.ts';
+import type { PipelineDescription } from '../common/grpc/generated/ediff/v1/PipelineDescription.ts';
+import { Status, toServiceError } from '../common/grpc/status.ts';
+import { toWire } from '../common/grpc/tensor.ts';
+import { generateRequestFromWire } from '../common/grpc/generate-request.ts';
+import { encodePng } from '../common/image.ts';
+import type { ExpertSpec } from '../common/pack/manifest.ts';
+import { runJob } from '../common/pipeline/job.ts';
+import { availableSizes } from '../common/pipeline/request.ts';
+import { clampImage } from '../common/pipeline/stage.ts';
+import { SAMPLERS } from '../common/sampling/samplers.ts';
+import type { ClusterBackend } from './backend.ts';
+import { checkHealth } from './health.ts';
+import type { CoordinatorMetrics } from './metrics.ts';
+
+function expertInfo(e: ExpertSpec, defaultGuidance: number): ExpertInfo {
+  return {
+    name: e.name,
+    sigmaLo: e.sigma_lo,
+    ...(e.sigma_hi !== null && { sigmaHi: e.sigma_hi }),
+    parameterization: e.parameterization.type,
+    inputs: e.inputs,
+    guidance: e.guidance ?? defaultGuidance,
+  };
+}
+
+export function describePipeline(backend: ClusterBackend): PipelineDescription {
+  const m = backend.manifest;
+  return {
+    pack: m.name,
+    packHash: backend.pack.hash,
+    description: m.description ?? '',
+    encoders: m.encoders.map((e) => ({ name: e.name, kind: e.kind, outputs: Object.values(e.outputs) })),
+    experts: m.base.experts.map((e) => expertInfo(e, m.defaults.guidance)),
+    superResolution: m.super_resolution.map((s) => ({ name: s.name, fromSize: s.from_size, size: s.size, sampler: s.sampler, steps: s.steps, experts: s.experts.map((e) => expertInfo(e, 1)) })),
+    defaults: { sampler: m.defaults.sampler, steps: m.defaults.steps, guidance: m.defaults.guidance, sigmaMin: m.defaults.sigma_min, sigmaMax: m.defaults.sigma_max, rho: m.defaults.rho, paintWeight: m.defaults.paint_weight },
+    sizes: availableSizes(m),
+    samplers: Object.keys(SAMPLERS),
+  };
+}
+
+export function coordinatorHandlers(backend: ClusterBackend, metrics: CoordinatorMetrics, address: () => string): CoordinatorHandlers {
+  return {
+    async Generate(call: grpc.ServerWritableStream<GenerateRequest__Output, GenerateEvent>) {
+      const abort = new AbortController();
+      call.on('cancelled', () => abort.abort());
+      metrics.jobsInFlight.inc();
+      const endTimer = metrics.jobSeconds.startTimer();
+      // Events are written in order even though previews are encoded asynchronously.
+      let writes = Promise.resolve();
+      const write = (event: () => Promise<GenerateEvent> | GenerateEvent) => {
+        writes = writes.then(async () => {
+          const e = await event();
+          if (!abort.signal.aborted) call.write(e);
+        });
+      };
+      try {
+        const request = generateRequestFromWire(call.request);
+        const result = await runJob(backend, request, {
+          signal: abort.signal,
+          onProgress: (e) => {
+            if (e.type !== 'evaluation') return;
+            metrics.evaluations.inc({ stage: e.stage, expert: e.expert, replica: e.replica });
+            const { type: _, ...evaluation } = e;
+            write(() => ({ evaluation }));
+          },
+          onBaseStep: (s) => {
+            if (request.previewEvery <= 0 || (s.step + 1) % request.previewEvery !== 0) return;
+            const { channels, size } = backend.manifest.base;
+            const preview = clampImage({ dims: [channels, size, size], data: Float32Array.from(s.denoised) });
+            write(async () => ({ preview: { stage: 'base', step: s.step, png: await encodePng(preview) } }));
+          },
+        });
+        const png = await encodePng(result.image);
+        write(() => ({ result: { png, image: toWire(result.image), seed: result.seed, size: result.size, stages: result.stages } }));
+        await writes;
+        call.end();
+        endTimer();
+        metrics.jobs.inc({ outcome: 'ok' });
+      } catch (error) {
+        if (abort.signal.aborted) {
+          metrics.jobs.inc({ outcome: 'cancelled' });
+          return;
+        }
+        const e = toServiceError(error);
+        metrics.jobs.inc({ outcome: Status[e.code] });
+        metrics.errors.inc({ code: Status[e.code] });
+        await writes.catch(() => {});
+        call.emit('error', e);
+      } finally {
+        metrics.jobsInFlight.dec();
+      }
+    },
+
+    DescribePipeline(_call, callback) {
+      callback(null, describePipeline(backend));
+    },
+
+    async GetClusterStatus(_call, callback) {
+      const nodes = await Promise.all(
+        backend.nodes.map(async (n) => ({
+          role: n.role,
+          name: n.name,
+          address: n.address,
+          health: n.refused ? 'NOT_SERVING' : await checkHealth(n.address),
+          outstanding: n.outstanding,
+          completed: n.completed,
+        })),
+      );
+      callback(null, { coordinator: address(), nodes });
+    },
+  };
+}

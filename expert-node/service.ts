@@ -1,0 +1,128 @@
+/**
+ * The ExpertNode gRPC service: conditioning uploads, and a bidirectional Denoise stream carrying
+ * one message per evaluation. Handlers decode and check, hand the evaluation to the scheduler, and
+ * map errors to statuses in one place.
+ */
+import type * as grpc from '@grpc/grpc-js';
+import { InvalidArgumentError } from '../common/errors.ts';
+import type { DenoiseRequest__Output } from '../common/grpc/generated/ediff/v1/DenoiseRequest.ts';
+import type { DenoiseResponse } from '../common/grpc/generated/ediff/v1/DenoiseResponse.ts';
+import type { ExpertNodeHandlers } from '../common/grpc/generated/ediff/v1/ExpertNode.ts';
+import { Status, toServiceError } from '../common/grpc/status.ts';
+import { conditioningFromWire, conditioningId, fromWire, toWire } from '../common/grpc/tensor.ts';
+import type { Pack } from '../common/pack/load.ts';
+import { ownsSigma } from '../common/pack/manifest.ts';
+import type { ExpertModel } from '../common/runtime/expert.ts';
+import { needsUnconditional } from '../common/runtime/guided.ts';
+import type { ConditioningCache } from './conditioning-cache.ts';
+import type { ExpertMetrics } from './metrics.ts';
+import type { Scheduler } from './scheduler.ts';
+
+export interface ExpertNodeCore {
+  pack: Pack;
+  model: ExpertModel;
+  cache: ConditioningCache;
+  scheduler: Scheduler;
+  metrics: ExpertMetrics;
+}
+
+const fmtRange = (lo: number, hi: number | null) => `[${lo}, ${hi === null ? 'inf' : hi})`;
+
+export function expertNodeHandlers(core: ExpertNodeCore): ExpertNodeHandlers {
+  const { model, cache, scheduler, metrics } = core;
+  const spec = model.spec;
+  const { channels, size } = core.pack.manifest.base;
+  const inputDims = model.inputDims();
+  let streams = 0;
+
+  const fail = (error: unknown) => {
+    const e = toServiceError(error);
+    metrics.errors.inc({ code: Status[e.code] });
+    return e;
+  };
+
+  /** Checks one Denoise message and turns it into a guided call (conditioning looked up by id). */
+  function decodeEvaluation(m: DenoiseRequest__Output) {
+    const x = fromWire(m.x, 'x', { dims: [channels, size, size], finite: true });
+    if (!Number.isFinite(m.sigma) || m.sigma < 0) throw new InvalidArgumentError('sigma', `must be a finite number >= 0, got ${m.sigma}`);
+    if (!ownsSigma(spec, m.sigma)) throw new InvalidArgumentError('sigma', `${m.sigma} is outside expert ${spec.name}'s range ${fmtRange(spec.sigma_lo, spec.sigma_hi)}`);
+    if (!Number.isFinite(m.guidance) || m.guidance < 0) throw new InvalidArgumentError('guidance', `must be a finite number >= 0, got ${m.guidance}`);
+    const lookup = (field: string, id: string) => {
+      const c = cache.get(id);
+      if (!c) throw Object.assign(new Error(`conditioning ${id} is not held here; upload it with PutConditioning`), { code: Status.NOT_FOUND, details: `${field}: conditioning ${id} is not held here; upload it with PutConditioning` });
+      return c;
+    };
+    if (!m.condId) throw new InvalidArgumentError('cond_id', 'is missing');
+    const cond = lookup('cond_id', m.condId);
+    const guided = needsUnconditional(spec, m.guidance);
+    if (guided && !m.uncondId) throw new InvalidArgumentError('uncond_id', `guidance ${m.guidance} needs the unconditional branch`);
+    return { x: x.data, dims: x.dims, sigma: m.sigma, cond, uncond: guided ? lookup('uncond_id', m.uncondId) : null, guidance: m.guidance };
+  }
+
+  return {
+    Describe(_call, callback) {
+      callback(null, { role: 'expert', pack: core.pack.manifest.name, packHash: core.pack.hash, name: spec.name });
+    },
+
+    PutConditioning(call, callback) {
+      try {
+        const tensors = conditioningFromWire(call.request.tensors, 'tensors');
+        for (const name of spec.inputs) if (!tensors[name]) throw new InvalidArgumentError('tensors', `missing ${name}; expert ${spec.name} consumes ${spec.inputs.join(', ')}`);
+        for (const [name, t] of Object.entries(tensors)) {
+          const want = inputDims[name];
+          if (!want) throw new InvalidArgumentError(`tensors.${name}`, `expert ${spec.name} does not consume ${name} (it consumes ${spec.inputs.join(', ') || 'no conditioning'})`);
+          const fits = want.length === t.dims.length && want.every((d, i) => typeof d !== 'number' || d === t.dims[i]);
+          if (!fits) throw new InvalidArgumentError(`tensors.${name}`, `must have shape [${want}], got [${t.dims}]`);
+        }
+        if (conditioningId(tensors) !== call.request.id) throw new InvalidArgumentError('id', `${call.request.id} is not the content id of these tensors (${conditioningId(tensors)})`);
+        cache.put(call.request.id, tensors);
+        metrics.conditioningUploads.inc();
+        metrics.conditioningBytes.set(cache.bytes);
+        callback(null, {});
+      } catch (error) {
+        callback(fail(error));
+      }
+    },
+
+    Denoise(call: grpc.ServerDuplexStream<DenoiseRequest__Output, DenoiseResponse>) {
+      const stream = streams++;
+      const inFlight = new Set<string>();
+      const key = (id: number) => `${stream}:${id}`;
+      const reply = (r: DenoiseResponse) => {
+        if (!call.cancelled && call.writable) call.write(r);
+      };
+      call.on('data', (m: DenoiseRequest__Output) => {
+        if (m.cancel) {
+          scheduler.cancel(key(m.id));
+          return;
+        }
+        let evaluation;
+        try {
+          evaluation = decodeEvaluation(m);
+        } catch (error) {
+          const e = fail(error);
+          reply({ id: m.id, code: e.code, message: e.details });
+          return;
+        }
+        inFlight.add(key(m.id));
+        scheduler.enqueue(key(m.id), evaluation).then(
+          (denoised) => {
+            metrics.evaluations.inc();
+            reply({ id: m.id, denoised: toWire({ dims: evaluation.dims, data: denoised }) });
+          },
+          (error) => {
+            const e = fail(error);
+            reply({ id: m.id, code: e.code, message: e.details });
+          },
+        ).finally(() => inFlight.delete(key(m.id)));
+      });
+      // The coordinator went away: drop what it queued here.
+      const abandon = () => {
+        for (const k of inFlight) scheduler.cancel(k);
+      };
+      call.on('cancelled', abandon);
+      call.on('error', abandon);
+      call.on('end', () => call.end());
+    },
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * The embedded local cluster: every node of a pack as a child process on loopback (encoder, one
+ * expert node per base expert, one SR node per SR stage, then the coordinator), each on a free
+ * port. The main job and the integration tests use it; `ediff cluster up` keeps one running.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { loadPack } from '../common/pack/load.ts';
+import type { ReadyMessage } from '../common/node-process.ts';
+
+export interface LocalClusterOptions {
+  /** The pack folder every node serves. */
+  pack: string;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** The coordinator's port. @default 0 (any free port) */
+  port?: number;
+  /** Each child's log lines (stderr). @default dropped */
+  log?: (line: string) => void;
+  /** Extra flags for the coordinator. */
+  coordinatorArgs?: string[];
+  /** How long a node may take to start. @default 60000 */
+  startTimeoutMs?: number;
+}
+
+export interface ClusterProcess extends ReadyMessage {
+  pid: number;
+  /** Stops this process (SIGTERM, then SIGKILL after `graceMs`); `signal` SIGKILL kills at once. */
+  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
+}
+
+export interface LocalCluster {
+  /** The coordinator's address. */
+  address: string;
+  coordinator: ClusterProcess;
+  nodes: ClusterProcess[];
+  stop(): Promise<void>;
+}
+
+const root = new URL('../', import.meta.url);
+const script = (path: string) => fileURLToPath(new URL(path, root));
+const TSX = import.meta.resolve('tsx');
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+function startProcess(path: string, args: string[], o: LocalClusterOptions): Promise<ClusterProcess> {
+  const child = spawn(process.execPath, ['--import', TSX, script(path), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => live.delete(child));
+  const stderr: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    stderr.push(line);
+    if (stderr.length > 40) stderr.shift();
+    o.log?.(line);
+  });
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM', graceMs = 5000) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  };
+  return new Promise((resolve, reject) => {
+    const timeoutMs = o.startTimeoutMs ?? 60_000;
+    const timer = setTimeout(() => {
+      void stop('SIGKILL');
+      reject(new Error(`${path} did not start within ${timeoutMs} ms:\n${stderr.join('\n')}`));
+    }, timeoutMs);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${path} exited (${signal ?? `code ${code}`}) before it was ready:\n${stderr.join('\n')}`));
+    });
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      let message: ReadyMessage;
+      try {
+        message = JSON.parse(line);
+      } catch {
+        return;
+      }
+      if (message.event !== 'ready') return;
+      clearTimeout(timer);
+      resolve({ ...message, pid: child.pid!, stop });
+    });
+  });
+}
+
+export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCluster> {
+  const pack = loadPack(o.pack);
+  const host = o.host ?? '127.0.0.1';
+  const common = ['--pack', pack.dir, '--host', host, '--port', '0', '--metrics-port', '0'];
+  const started: ClusterProcess[] = [];
+  const launch = async (path: string, args: string[]) => {
+    const p = await startProcess(path, [...common, ...args], o);
+    started.push(p);
+    return p;
+  };
+  const stopAll = () => Promise.all(started.map((p) => p.stop())).then(() => {});
+  try {
+    const [encoder, experts, sr] = await Promise.all([
+      launch('encoder-node/main.ts', []),
+      Promise.all(pack.manifest.base.experts.map((e) => launch('expert-node/main.ts', ['--expert', e.name]))),
+      Promise.all(pack.manifest.super_resolution.map((s) => launch('sr-node/main.ts', ['--stage', s.name]))),
+    ]);
+    const coordinator = await startProcess(
+      'coordinator/main.ts',
+      [
+        '--pack', pack.dir, '--host', host, '--port', String(o.port ?? 0), '--metrics-port', '0',
+        '--encoder', encoder.address,
+        ...experts.flatMap((e) => ['--expert', `${e.name}=${e.address}`]),
+        ...sr.flatMap((s) => ['--sr', `${s.name}=${s.address}`]),
+        ...(o.coordinatorArgs ?? []),
+      ],
+      o,
+    );
+    started.push(coordinator);
+    const nodes = [encoder, ...experts, ...sr];
+    return {
+      address: coordinator.address,
+      coordinator,
+      nodes,
+      // The coordinator first, so no job is routed to a node that is already gone.
+      stop: async () => {
+        await coordinator.stop();
+        await Promise.all(nodes.map((n) => n.stop()));
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
