@@ -1,21 +1,26 @@
 /**
- * The `ediff` command line.
+ * The `ediff` command line, built on the SDK.
  *
- *   ediff generate "a red circle on a blue background" --in-process --size 64 --seed 1 -o out.png
- *   ediff build-packs
+ *   ediff generate "a red circle on a blue background" --size 64 --seed 1 -o out.png
+ *   ediff cluster up --port 50051
+ *   ediff generate "a red circle" --coordinator 127.0.0.1:50051 -o out.png
  *
  * Bad options print one line and exit with code 2; other failures exit with code 1.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError, PackError } from '../../common/errors.ts';
-import { encodePng } from '../../common/image.ts';
+import { Status } from '../../common/grpc/status.ts';
+import { decodeImage, decodeMask, encodePng } from '../../common/image.ts';
+import type { PackManifest } from '../../common/pack/manifest.ts';
 import { loadPack } from '../../common/pack/load.ts';
 import { BUILDABLE_PACKS, ensureBuiltPack } from '../../common/packs/cache.ts';
 import { REFERENCE_PACK_NAME } from '../../common/packs/reference/build.ts';
 import { InProcessPipeline } from '../../common/pipeline/in-process.ts';
-import type { GenerateRequest, PaintRegion } from '../../common/pipeline/request.ts';
+import { resolveRequest, type PaintRegion } from '../../common/pipeline/request.ts';
 import { SAMPLERS } from '../../common/sampling/samplers.ts';
+import { EdiffClient, EdiffError, type GenerateRequest } from '../client.ts';
+import { startLocalCluster, type LocalCluster } from '../local-cluster.ts';
 import { progressBar } from './progress.ts';
 
 /** A mistake in how the command was called: one line, exit code 2. */
@@ -25,11 +30,15 @@ const USAGE = `usage: ediff <command> [options]
 
 commands:
   generate PROMPT     generate an image from a prompt
+  cluster up          start an embedded local cluster and keep it running (Ctrl-C stops it)
+  status              show the nodes of a running cluster (--coordinator)
+  describe            show the pipeline a running cluster serves (--coordinator)
   build-packs         build the packs this project makes into the cache (done on first use anyway)
 
 generate options:
   -o, --output FILE         PNG to write (default out.png)
-      --in-process          run every model in this process (the only mode until the cluster lands)
+      --coordinator ADDR    use a running cluster (HOST:PORT) instead of starting an embedded one
+      --in-process          run every model in this process, no cluster
       --size N              output side: 64, 256 or 1024 (default: the largest the pack makes, 1024)
       --seed N              32-bit seed (default: random, printed)
       --steps N             base sampler steps (default: the pack's, 25)
@@ -44,10 +53,17 @@ generate options:
       --pack DIR|NAME       model pack folder, or a pack this project builds: ${Object.keys(BUILDABLE_PACKS).join(', ')}
                             (default reference)
   -q, --quiet               no progress bar or summary
-  -h, --help                this text`;
+  -h, --help                this text
 
-const OPTIONS = {
+cluster up options:
+      --port N              the coordinator's port (default 50051; 0 = any free port)
+      --host H              the address every process binds (default 127.0.0.1)
+      --pack DIR|NAME       as above
+      --verbose             show every node's log`;
+
+const GENERATE_OPTIONS = {
   output: { type: 'string', short: 'o' },
+  coordinator: { type: 'string' },
   'in-process': { type: 'boolean' },
   size: { type: 'string' },
   seed: { type: 'string' },
@@ -95,14 +111,12 @@ function packDir(option: string | undefined, quiet: boolean): string {
   return ensureBuiltPack(name, undefined, (dir) => quiet || process.stderr.write(`building the ${name} pack into ${dir} (once)\n`));
 }
 
-async function generate(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
-  if (values.help) return void console.log(USAGE);
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'generate needs a PROMPT (quote it)' : `generate takes one PROMPT; quote it (got ${positionals.length} words)`);
-  const quiet = values.quiet ?? false;
-  const output = values.output ?? 'out.png';
-  const request: GenerateRequest = {
-    prompt: positionals[0]!,
+type GenerateValues = ReturnType<typeof parseArgs<{ options: typeof GENERATE_OPTIONS; allowPositionals: true; strict: true }>>['values'];
+
+function buildRequest(prompt: string, values: GenerateValues): GenerateRequest {
+  if (values['switch-at'] !== undefined && values['switch-prompt'] === undefined) throw new UsageError('--switch-at needs --switch-prompt');
+  return {
+    prompt,
     ...(values.size !== undefined && { size: number('size', values.size, true)! }),
     ...(values.seed !== undefined && { seed: number('seed', values.seed, true)! }),
     ...(values.steps !== undefined && { steps: number('steps', values.steps, true)! }),
@@ -114,22 +128,107 @@ async function generate(args: string[]): Promise<void> {
     paint: parsePaint(values.paint),
     ...(values['switch-prompt'] !== undefined && { promptSwitch: { prompt: values['switch-prompt'], atFraction: number('switch-at', values['switch-at']) ?? 0.9 } }),
   };
-  if (values['switch-at'] !== undefined && values['switch-prompt'] === undefined) throw new UsageError('--switch-at needs --switch-prompt');
-  const pack = loadPack(packDir(values.pack, quiet));
-  const pipeline = await InProcessPipeline.load(pack);
+}
+
+/** Stops the work (cluster, job) on Ctrl-C; a second Ctrl-C exits at once. */
+function interruptible(): AbortController {
+  const abort = new AbortController();
+  process.once('SIGINT', () => {
+    process.stderr.write('\nediff: interrupted, stopping\n');
+    abort.abort(Object.assign(new Error('interrupted'), { name: 'AbortError' }));
+    process.once('SIGINT', () => process.exit(130));
+  });
+  return abort;
+}
+
+async function generate(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, options: GENERATE_OPTIONS, allowPositionals: true, strict: true });
+  if (values.help) return void console.log(USAGE);
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'generate needs a PROMPT (quote it)' : `generate takes one PROMPT; quote it (got ${positionals.length} words)`);
+  if (values['in-process'] && values.coordinator) throw new UsageError('--in-process and --coordinator exclude each other');
+  const quiet = values.quiet ?? false;
+  const output = values.output ?? 'out.png';
+  const request = buildRequest(positionals[0]!, values);
   const bar = progressBar(!quiet && process.stderr.isTTY === true);
+  const abort = interruptible();
+  let cluster: LocalCluster | null = null;
+  let result: { png: Buffer | Uint8Array; seed: number; size: number; stages: { stage: string; ms: number }[] };
   try {
-    const result = await pipeline.generate(request, { onProgress: bar.update });
-    bar.stop();
-    writeFileSync(output, await encodePng(result.image));
-    if (!quiet) {
-      const total = result.stages.reduce((a, s) => a + s.ms, 0);
-      const stages = result.stages.map((s) => `${s.stage} ${(s.ms / 1000).toFixed(2)} s`).join(', ');
-      process.stderr.write(`wrote ${output} (${result.size}x${result.size}, seed ${result.seed}) in ${(total / 1000).toFixed(2)} s: ${stages}\n`);
+    if (values.coordinator) {
+      result = await viaCoordinator(values.coordinator, request, bar.update, abort.signal);
+    } else {
+      const pack = loadPack(packDir(values.pack, quiet));
+      await preflight(pack.manifest, request); // bad options fail here, before anything starts
+      if (values['in-process']) {
+        const pipeline = await InProcessPipeline.load(pack);
+        try {
+          const r = await pipeline.generate(request, { onProgress: bar.update, signal: abort.signal });
+          result = { ...r, png: await encodePng(r.image) };
+        } finally {
+          await pipeline.release();
+        }
+      } else {
+        if (!quiet) process.stderr.write('starting an embedded local cluster (use --coordinator to reuse a running one)\n');
+        cluster = await startLocalCluster({ pack: pack.dir });
+        result = await viaCoordinator(cluster.address, request, bar.update, abort.signal);
+      }
     }
   } finally {
     bar.stop();
-    await pipeline.release();
+    await cluster?.stop();
+  }
+  writeFileSync(output, result.png);
+  if (!quiet) {
+    const total = result.stages.reduce((a, s) => a + s.ms, 0);
+    const stages = result.stages.map((s) => `${s.stage} ${(s.ms / 1000).toFixed(2)} s`).join(', ');
+    process.stderr.write(`wrote ${output} (${result.size}x${result.size}, seed ${result.seed}) in ${(total / 1000).toFixed(2)} s: ${stages}\n`);
+  }
+}
+
+/** Checks what can be checked locally (values, images) before any model or node starts. */
+async function preflight(manifest: PackManifest, request: GenerateRequest): Promise<void> {
+  resolveRequest(manifest, request);
+  if (request.style) await decodeImage(request.style, 'style', 8);
+  for (const [i, p] of (request.paint ?? []).entries()) await decodeMask(p.mask, `paint[${i}].mask`, 8);
+}
+
+async function viaCoordinator(address: string, request: GenerateRequest, onEvent: (e: { type: string }) => void, signal: AbortSignal) {
+  const client = new EdiffClient(address);
+  try {
+    return await client.generateImage(request, { onEvent, signal });
+  } finally {
+    client.close();
+  }
+}
+
+async function clusterUp(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { port: { type: 'string', default: '50051' }, host: { type: 'string', default: '127.0.0.1' }, pack: { type: 'string' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  if (values.help) return void console.log(USAGE);
+  const port = number('port', values.port, true)!;
+  const cluster = await startLocalCluster({ pack: packDir(values.pack, false), host: values.host, port, ...(values.verbose && { log: (line: string) => process.stderr.write(`${line}\n`) }) });
+  for (const n of cluster.nodes) process.stderr.write(`  ${n.role.padEnd(12)} ${n.name.padEnd(8)} ${n.address.padEnd(21)} metrics http://${n.metrics}/metrics\n`);
+  process.stderr.write(`  ${'coordinator'.padEnd(12)} ${''.padEnd(8)} ${cluster.address.padEnd(21)} metrics http://${cluster.coordinator.metrics}/metrics\n`);
+  console.log(`coordinator listening on ${cluster.address}`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  process.stderr.write('stopping the cluster\n');
+  await cluster.stop();
+}
+
+async function query(command: 'status' | 'describe', args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { coordinator: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  if (values.help) return void console.log(USAGE);
+  if (!values.coordinator) throw new UsageError(`${command} needs --coordinator HOST:PORT`);
+  const client = new EdiffClient(values.coordinator);
+  try {
+    if (command === 'describe') return void console.log(JSON.stringify(await client.describePipeline(), null, 2));
+    const status = await client.clusterStatus();
+    console.log(`coordinator ${status.coordinator}`);
+    for (const n of status.nodes) console.log(`  ${n.role.padEnd(8)} ${n.name.padEnd(8)} ${n.address.padEnd(21)} ${n.health.padEnd(12)} outstanding ${n.outstanding}, completed ${n.completed}`);
+  } finally {
+    client.close();
   }
 }
 
@@ -138,6 +237,12 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'generate':
       return generate(rest);
+    case 'cluster':
+      if (rest[0] !== 'up') throw new UsageError('try: ediff cluster up [--port N]');
+      return clusterUp(rest.slice(1));
+    case 'status':
+    case 'describe':
+      return query(command, rest);
     case 'build-packs':
       for (const name of Object.keys(BUILDABLE_PACKS)) console.log(ensureBuiltPack(name));
       return;
@@ -151,11 +256,21 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+/** Exit code 2 for what the caller can fix in the command line or request, 1 for the rest. */
+function exitCode(error: unknown): number {
+  if (error instanceof UsageError || error instanceof InvalidArgumentError) return 2;
+  if (error instanceof EdiffError && error.code === Status.INVALID_ARGUMENT) return 2;
+  if ((error as { code?: string }).code?.startsWith?.('ERR_PARSE_ARGS')) return 2;
+  return 1;
+}
+
 try {
   await main(process.argv.slice(2));
+  process.exit(0);
 } catch (error) {
-  const usage = error instanceof UsageError || error instanceof InvalidArgumentError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-  process.stderr.write(`ediff: ${(error as Error).message}${usage ? '' : process.env.EDIFF_DEBUG ? `\n${(error as Error).stack}` : ''}\n`);
-  if (error instanceof PackError || !usage) process.exitCode = 1;
-  else process.exitCode = 2;
+  const code = exitCode(error);
+  const message = error instanceof EdiffError && code === 2 ? error.details : (error as Error).message;
+  const debug = code === 1 && !(error instanceof PackError) && !(error instanceof EdiffError) && process.env.EDIFF_DEBUG;
+  process.stderr.write(`ediff: ${message}${debug ? `\n${(error as Error).stack}` : ''}\n`);
+  process.exit((error as Error).name === 'AbortError' ? 130 : code);
 }

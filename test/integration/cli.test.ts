@@ -1,6 +1,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -32,7 +33,7 @@ async function readPicture(file: string) {
   return { chw, width: info.width };
 }
 
-test('ediff generate builds the pack on first use, writes the picture, and is reproducible', async () => {
+test('ediff generate builds the pack on first use, writes the picture, and the embedded cluster gives the same PNG as --in-process', async () => {
   const out = path.join(work.dir, 'x.png');
   const first = await ediff('generate', 'a red circle on a blue background', '--in-process', '--size', '64', '--seed', '1', '-o', out);
   assert.equal(first.code, 0, first.stderr);
@@ -49,6 +50,40 @@ test('ediff generate builds the pack on first use, writes the picture, and is re
   assert.equal(second.code, 0, second.stderr);
   assert.equal(second.stderr, '', 'quiet and no rebuild');
   assert.ok(readFileSync(out).equals(readFileSync(again)), 'byte-identical PNG');
+});
+
+test('ediff cluster up keeps a cluster running for --coordinator and status, and stops on SIGTERM', async () => {
+  const up = spawn(process.execPath, [bin, 'cluster', 'up', '--port', '0'], { env, cwd: work.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const address = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: up.stdout! }).on('line', (line) => {
+        const m = /^coordinator listening on (\S+)$/.exec(line);
+        if (m) resolve(m[1]!);
+      });
+      up.once('exit', (code) => reject(new Error(`cluster up exited with ${code}`)));
+    });
+    const out = path.join(work.dir, 'remote.png');
+    const r = await ediff('generate', 'a red circle on a blue background', '--coordinator', address, '--size', '64', '--seed', '1', '-o', out, '-q');
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(readFileSync(out).equals(readFileSync(path.join(work.dir, 'x.png'))), 'the same PNG as the first test');
+    const status = await ediff('status', '--coordinator', address);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /expert\s+high\s+127\.0\.0\.1:\d+\s+SERVING/);
+    assert.equal(status.stdout.match(/SERVING/g)?.length, 6);
+    const bad = await ediff('generate', 'x', '--coordinator', address, '--sampler', 'nope', '-q');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^ediff: sampler: unknown sampler "nope"/);
+  } finally {
+    up.kill('SIGTERM');
+    const code = await new Promise((resolve) => up.once('exit', resolve));
+    assert.equal(code, 0, 'cluster up stops cleanly on SIGTERM');
+  }
+});
+
+test('an unreachable coordinator is a clear error', async () => {
+  const r = await ediff('generate', 'x', '--coordinator', '127.0.0.1:1', '-q');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^ediff: UNAVAILABLE: /);
 });
 
 test('bad options get one clear line and exit code 2', async () => {
