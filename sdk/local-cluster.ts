@@ -46,7 +46,20 @@ process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
-function startProcess(path: string, args: string[], o: LocalClusterOptions): Promise<ClusterProcess> {
+/** The deployables, by the entry point of each. */
+export const DEPLOYABLES = {
+  coordinator: 'coordinator/main.ts',
+  'encoder-node': 'encoder-node/main.ts',
+  'expert-node': 'expert-node/main.ts',
+  'sr-node': 'sr-node/main.ts',
+} as const;
+
+/** Starts one deployable as a child process and waits for its ready line. */
+export function startNodeProcess(deployable: keyof typeof DEPLOYABLES, args: string[], o: Pick<LocalClusterOptions, 'log' | 'startTimeoutMs'> = {}): Promise<ClusterProcess> {
+  return startProcess(DEPLOYABLES[deployable], args, o);
+}
+
+function startProcess(path: string, args: string[], o: Pick<LocalClusterOptions, 'log' | 'startTimeoutMs'>): Promise<ClusterProcess> {
   const child = spawn(process.execPath, ['--import', TSX, script(path), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -93,20 +106,20 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
   const host = o.host ?? '127.0.0.1';
   const common = ['--pack', pack.dir, '--host', host, '--port', '0', '--metrics-port', '0'];
   const started: ClusterProcess[] = [];
-  const launch = async (path: string, args: string[]) => {
-    const p = await startProcess(path, [...common, ...args], o);
+  const launch = async (deployable: keyof typeof DEPLOYABLES, args: string[]) => {
+    const p = await startNodeProcess(deployable, [...common, ...args], o);
     started.push(p);
     return p;
   };
   const stopAll = () => Promise.all(started.map((p) => p.stop())).then(() => {});
   try {
     const [encoder, experts, sr] = await Promise.all([
-      launch('encoder-node/main.ts', []),
-      Promise.all(pack.manifest.base.experts.map((e) => launch('expert-node/main.ts', ['--expert', e.name]))),
-      Promise.all(pack.manifest.super_resolution.map((s) => launch('sr-node/main.ts', ['--stage', s.name]))),
+      launch('encoder-node', []),
+      Promise.all(pack.manifest.base.experts.map((e) => launch('expert-node', ['--expert', e.name]))),
+      Promise.all(pack.manifest.super_resolution.map((s) => launch('sr-node', ['--stage', s.name]))),
     ]);
-    const coordinator = await startProcess(
-      'coordinator/main.ts',
+    const coordinator = await startNodeProcess(
+      'coordinator',
       [
         '--pack', pack.dir, '--host', host, '--port', String(o.port ?? 0), '--metrics-port', '0',
         '--encoder', encoder.address,

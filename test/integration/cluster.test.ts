@@ -9,7 +9,7 @@ import { encodePng } from '../../common/image.ts';
 import { InProcessPipeline } from '../../common/pipeline/in-process.ts';
 import { Status } from '../../common/grpc/status.ts';
 import { PROTO_DIR } from '../../common/grpc/proto.ts';
-import { EdiffError, type GenerateEvent, type GenerateRequest } from '../../sdk/client.ts';
+import { EdiffClient, EdiffError, type GenerateEvent, type GenerateRequest } from '../../sdk/client.ts';
 import { classify, halfMaskPng, solidPng, tempDir } from '../helpers/reference.ts';
 import { metricSum, startTestCluster, type TestCluster } from '../helpers/cluster.ts';
 
@@ -210,6 +210,30 @@ test('cancelling a Generate stops the work on the nodes', async () => {
   assert.equal(await evaluations(), afterCancel, 'no evaluations after the cancel settled');
   assert.ok(afterCancel - before < 100, `the 1999-evaluation job stopped early (${afterCancel - before} evaluations ran)`);
   assert.equal(await metricSum(t.cluster.coordinator.metrics, 'ediff_jobs_total', { outcome: 'cancelled' }), cancelledBefore + 1);
+});
+
+test('the SDK example runs against the cluster', async () => {
+  const work = tempDir('sdk-example');
+  try {
+    const out = path.join(work.dir, 'example.png');
+    const example = new URL('../../sdk/examples/generate.ts', import.meta.url).pathname;
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', example, t.cluster.address, 'a blue square on a yellow background', out]);
+    assert.match(stdout, /^pack reference: experts high \[10, inf\), middle \[1, 10\), low \[0, 1\)$/m);
+    assert.match(stdout, /^10\/57 base sigma [\d.]+ -> \w+ at 127\.0\.0\.1:\d+$/m);
+    assert.match(stdout, /^wrote .*example\.png: 256x256, seed 1, base \d+ ms, sr256 \d+ ms$/m);
+    assert.equal((await sharp(out).metadata()).width, 256);
+  } finally {
+    work.remove();
+  }
+});
+
+test('a client deadline stops the job with DEADLINE_EXCEEDED', async () => {
+  const client = new EdiffClient(t.cluster.address, { generateTimeoutMs: 300 });
+  try {
+    await assert.rejects(client.generateImage({ prompt: 'a red circle', size: 64, steps: 1000 }), (e: unknown) => e instanceof EdiffError && e.codeName === 'DEADLINE_EXCEEDED');
+  } finally {
+    client.close();
+  }
 });
 
 test('a killed node gives UNAVAILABLE naming it, within the deadline', async () => {
