@@ -12,6 +12,7 @@ import { PROTO_DIR } from '../../common/grpc/proto.ts';
 import { EdiffClient, EdiffError, type GenerateEvent, type GenerateRequest } from '../../sdk/client.ts';
 import { classify, halfMaskPng, solidPng, tempDir } from '../helpers/reference.ts';
 import { metricSum, startTestCluster, type TestCluster } from '../helpers/cluster.ts';
+import { startNodeProcess } from '../../sdk/local-cluster.ts';
 
 const run = promisify(execFile);
 let t: TestCluster;
@@ -65,6 +66,35 @@ describe('distributed == in-process', () => {
     const got = classify(result.image.data);
     assert.deepEqual([got.colour, got.shape, got.background], ['yellow', 'square', 'white']);
   });
+});
+
+test('many jobs at once: each gets its own image', async () => {
+  const requests = ['a red circle', 'a green square', 'a blue triangle', 'a yellow circle on a black background', 'a circle on the left'].map((prompt, i) => ({
+    prompt,
+    size: 64,
+    seed: 100 + i,
+    steps: 15,
+  }));
+  const results = await Promise.all(requests.map((r) => collect(r)));
+  for (const [i, r] of requests.entries()) assert.deepEqual(results[i]!.result.image.data, (await local.generate(r)).image.data, r.prompt);
+});
+
+test('a second coordinator, configured by a nodes file, serves the same nodes side by side', async () => {
+  const work = tempDir('nodes-file');
+  const byName = (role: string) => Object.fromEntries(t.cluster.nodes.filter((n) => n.role === role).map((n) => [n.name, n.address]));
+  const file = path.join(work.dir, 'nodes.json');
+  writeFileSync(file, JSON.stringify({ encoder: nodeOf('encoder-node', 'encoder').address, experts: byName('expert-node'), sr: byName('sr-node') }));
+  const second = await startNodeProcess('coordinator', ['--pack', t.pack.dir, '--nodes', file]);
+  const client = new EdiffClient(second.address);
+  try {
+    const request = { prompt: 'a green circle on a white background', size: 256, seed: 6 };
+    const [a, b] = await Promise.all([client.generateImage(request), collect(request)]);
+    assert.ok(a.png.equals(b.result.png));
+  } finally {
+    client.close();
+    await second.stop();
+    work.remove();
+  }
 });
 
 test('every evaluation is routed to the node of the expert whose sigma range holds it', async () => {
