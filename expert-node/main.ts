@@ -10,49 +10,81 @@ import { createRegistry } from '../common/metrics.ts';
 import { COMMON_OPTIONS, announceAndServe, log, parseFlags, port } from '../common/node-process.ts';
 import { loadPack } from '../common/pack/load.ts';
 import { ExpertModel } from '../common/runtime/expert.ts';
-import { guidedEvaluation, needsUnconditional } from '../common/runtime/guided.ts';
+import { rowsOf } from '../common/runtime/guided.ts';
 import { ConditioningCache } from './conditioning-cache.ts';
+import { EXECUTORS, createExecutor, type ExecutorName } from './executors.ts';
 import { expertMetrics } from './metrics.ts';
-import { SerialScheduler } from './scheduler.ts';
+import { DynamicBatcher } from './scheduler.ts';
 import { expertNodeHandlers } from './service.ts';
 
 const ROLE = 'expert-node';
-const USAGE = `usage: expert-node --pack DIR --expert NAME [--host H] [--port N] [--metrics-port N] [--cache-mb N]`;
+const USAGE = `usage: expert-node --pack DIR --expert NAME [--host H] [--port N] [--metrics-port N] [--cache-mb N]
+                   [--max-batch ROWS] [--max-delay-ms MS] [--executor ${EXECUTORS.join('|')}] [--latency-ms A,B]
+
+  --max-batch, --max-delay-ms  dynamic batching limits (default: the expert's max_batch and max_delay_ms
+                               in the pack, else 32 and 2); --max-batch 1 turns batching off
+  --executor simulated-gpu     run the model, then hold each batch until A + B * rows ms have passed
+  --executor instant           no model: D = x at once (benchmarks of the transport)`;
 
 const values = parseFlags(ROLE, USAGE, () =>
-  parseArgs({ options: { ...COMMON_OPTIONS, expert: { type: 'string' }, 'cache-mb': { type: 'string', default: '256' } }, strict: true }),
+  parseArgs({
+    options: {
+      ...COMMON_OPTIONS,
+      expert: { type: 'string' },
+      'cache-mb': { type: 'string', default: '256' },
+      'max-batch': { type: 'string' },
+      'max-delay-ms': { type: 'string' },
+      executor: { type: 'string', default: 'onnx' },
+      'latency-ms': { type: 'string' },
+    },
+    strict: true,
+  }),
 );
-if (!values.pack || !values.expert) {
-  console.error(`${ROLE}: --pack and --expert are required\n\n${USAGE}`);
+function usageError(message: string): never {
+  console.error(`${ROLE}: ${message}\n\n${USAGE}`);
   process.exit(2);
 }
+function nonNegative(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) usageError(`--${flag} must be a number >= 0, got ${JSON.stringify(value)}`);
+  return n;
+}
+if (!values.pack || !values.expert) usageError('--pack and --expert are required');
+const executorName = values.executor as ExecutorName;
+if (!EXECUTORS.includes(executorName)) usageError(`--executor must be one of ${EXECUTORS.join(', ')}, got ${JSON.stringify(values.executor)}`);
+const latency = values['latency-ms']?.split(',').map(Number);
+if (executorName === 'simulated-gpu' && !(latency?.length === 2 && latency.every((v) => Number.isFinite(v) && v >= 0))) usageError('--executor simulated-gpu needs --latency-ms A,B (ms per batch, ms per row)');
 try {
   const pack = loadPack(values.pack);
   const spec = pack.manifest.base.experts.find((e) => e.name === values.expert);
   if (!spec) throw new Error(`pack ${pack.manifest.name} has no base expert ${values.expert} (it has ${pack.manifest.base.experts.map((e) => e.name).join(', ')})`);
-  const model = await ExpertModel.load(pack, spec);
+  const model = executorName === 'instant' ? null : await ExpertModel.load(pack, spec);
   const registry = createRegistry(ROLE);
   const metrics = expertMetrics(registry, spec.name);
-  const scheduler = new SerialScheduler(
-    (call) => {
-      metrics.batchSize.observe(needsUnconditional(spec, call.guidance) ? 2 : 1);
-      return guidedEvaluation(model, call);
+  const batching = {
+    maxBatch: Math.max(1, nonNegative('max-batch', values['max-batch']) ?? spec.max_batch ?? 32),
+    maxDelayMs: nonNegative('max-delay-ms', values['max-delay-ms']) ?? spec.max_delay_ms ?? 2,
+    rowsOf: (call: { guidance: number }) => rowsOf(spec, call),
+  };
+  const scheduler = new DynamicBatcher(createExecutor(executorName, model, latency ? { a: latency[0]!, b: latency[1]! } : null), batching, {
+    onBatch: (rows, queueSeconds, computeSeconds) => {
+      metrics.batchSize.observe(rows);
+      for (const q of queueSeconds) {
+        metrics.queueSeconds.observe(q);
+        metrics.computeSeconds.observe(computeSeconds);
+      }
     },
-    {
-      onRun: (queue, compute) => {
-        metrics.queueSeconds.observe(queue);
-        metrics.computeSeconds.observe(compute);
-      },
-      onDepth: (depth) => metrics.queueDepth.set(depth),
-    },
-  );
+    onDepth: (depth) => metrics.queueDepth.set(depth),
+  });
+  log(ROLE, `${spec.name}: executor ${executorName}, batches of up to ${batching.maxBatch} rows, waiting up to ${batching.maxDelayMs} ms`);
   const cache = new ConditioningCache(Number(values['cache-mb']) * 1024 * 1024);
   const server = await startServer(values.host, port(ROLE, 'port', values.port), (s) =>
-    s.addService(ediffProtos().ExpertNode.service, expertNodeHandlers({ pack, model, cache, scheduler, metrics })),
+    s.addService(ediffProtos().ExpertNode.service, expertNodeHandlers({ pack, spec, inputDims: model?.inputDims() ?? null, cache, scheduler, metrics })),
   );
   await announceAndServe({ role: ROLE, name: spec.name, server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']) }, async () => {
     scheduler.stop();
-    await model.release();
+    await model?.release();
   });
 } catch (error) {
   log(ROLE, `cannot start: ${(error as Error).message}`);

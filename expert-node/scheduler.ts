@@ -1,10 +1,8 @@
 /**
  * Who runs an evaluation and when. The service hands an evaluation to `enqueue` and owns it again
  * when the returned promise settles; until then the scheduler owns it. `cancel` drops an
- * evaluation that has not started (its promise rejects with an AbortError); one already running
- * finishes and its result is discarded by the caller.
- *
- * This scheduler runs one evaluation at a time, in arrival order.
+ * evaluation that has not started (its promise rejects with an AbortError); one already in a
+ * running batch finishes and its result is discarded by the caller.
  */
 import type { GuidedCall } from '../common/runtime/guided.ts';
 
@@ -17,29 +15,49 @@ export interface Scheduler {
   stop(): void;
 }
 
+/** Runs a batch of evaluations (one model call, or a simulation of one); answers in call order. */
+export type Executor = (calls: readonly GuidedCall[]) => Promise<Float32Array[]>;
+
+export interface BatcherOptions {
+  /** Largest batch, in model rows (an evaluation with guidance takes 2); a batch always takes at least one evaluation. */
+  maxBatch: number;
+  /** Longest an evaluation waits for a fuller batch, from its arrival. */
+  maxDelayMs: number;
+  /** Model rows an evaluation takes. */
+  rowsOf: (call: GuidedCall) => number;
+}
+
+export interface SchedulerHooks {
+  /** After each batch: its rows, each evaluation's wait in seconds, the batch's compute seconds. */
+  onBatch?: (rows: number, queueSeconds: number[], computeSeconds: number) => void;
+  onDepth?: (depth: number) => void;
+}
+
 interface Queued {
   key: string;
   call: GuidedCall;
+  rows: number;
   enqueuedAt: number;
   resolve: (d: Float32Array) => void;
   reject: (e: Error) => void;
 }
 
-export interface SchedulerHooks {
-  /** Seconds waited in the queue and spent computing, for each evaluation run. */
-  onRun?: (queueSeconds: number, computeSeconds: number) => void;
-  onDepth?: (depth: number) => void;
-}
-
 const abortError = (message: string) => Object.assign(new Error(message), { name: 'AbortError' });
 
-export class SerialScheduler implements Scheduler {
+/**
+ * Triton-style dynamic batcher: evaluations (from any job) are gathered until the batch holds
+ * `maxBatch` rows or the oldest has waited `maxDelayMs`, then run in one executor call. One
+ * batch runs at a time, as on one GPU.
+ */
+export class DynamicBatcher implements Scheduler {
   private readonly queue: Queued[] = [];
   private running = false;
   private stopped = false;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly run: (call: GuidedCall) => Promise<Float32Array>,
+    private readonly execute: Executor,
+    private readonly options: BatcherOptions,
     private readonly hooks: SchedulerHooks = {},
   ) {}
 
@@ -50,9 +68,9 @@ export class SerialScheduler implements Scheduler {
   enqueue(key: string, call: GuidedCall): Promise<Float32Array> {
     if (this.stopped) return Promise.reject(abortError('the node is stopping'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ key, call, enqueuedAt: performance.now(), resolve, reject });
+      this.queue.push({ key, call, rows: this.options.rowsOf(call), enqueuedAt: performance.now(), resolve, reject });
       this.hooks.onDepth?.(this.queue.length);
-      void this.drain();
+      this.schedule();
     });
   }
 
@@ -66,27 +84,51 @@ export class SerialScheduler implements Scheduler {
 
   stop(): void {
     this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
     for (const item of this.queue.splice(0)) item.reject(abortError('the node is stopping'));
     this.hooks.onDepth?.(0);
   }
 
-  private async drain(): Promise<void> {
-    if (this.running) return;
+  private queuedRows(): number {
+    return this.queue.reduce((n, q) => n + q.rows, 0);
+  }
+
+  /** Runs a batch now if it is full or the oldest evaluation has waited long enough, else waits. */
+  private schedule(): void {
+    if (this.running || this.queue.length === 0) return;
+    const waited = performance.now() - this.queue[0]!.enqueuedAt;
+    if (this.queuedRows() >= this.options.maxBatch || waited >= this.options.maxDelayMs) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      void this.runBatch();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.schedule();
+      }, this.options.maxDelayMs - waited);
+    }
+  }
+
+  private async runBatch(): Promise<void> {
     this.running = true;
+    const batch: Queued[] = [];
+    let rows = 0;
+    while (this.queue.length > 0 && (batch.length === 0 || rows + this.queue[0]!.rows <= this.options.maxBatch)) {
+      const item = this.queue.shift()!;
+      batch.push(item);
+      rows += item.rows;
+    }
+    this.hooks.onDepth?.(this.queue.length);
+    const started = performance.now();
     try {
-      for (let item = this.queue.shift(); item; item = this.queue.shift()) {
-        this.hooks.onDepth?.(this.queue.length);
-        const started = performance.now();
-        try {
-          const denoised = await this.run(item.call);
-          this.hooks.onRun?.((started - item.enqueuedAt) / 1000, (performance.now() - started) / 1000);
-          item.resolve(denoised);
-        } catch (error) {
-          item.reject(error as Error);
-        }
-      }
+      const results = await this.execute(batch.map((q) => q.call));
+      this.hooks.onBatch?.(rows, batch.map((q) => (started - q.enqueuedAt) / 1000), (performance.now() - started) / 1000);
+      batch.forEach((q, i) => q.resolve(results[i]!));
+    } catch (error) {
+      for (const q of batch) q.reject(error as Error);
     } finally {
       this.running = false;
+      this.schedule();
     }
   }
 }

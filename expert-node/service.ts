@@ -11,8 +11,7 @@ import type { ExpertNodeHandlers } from '../common/grpc/generated/ediff/v1/Exper
 import { Status, toServiceError } from '../common/grpc/status.ts';
 import { conditioningFromWire, conditioningId, fromWire, toWire } from '../common/grpc/tensor.ts';
 import type { Pack } from '../common/pack/load.ts';
-import { ownsSigma } from '../common/pack/manifest.ts';
-import type { ExpertModel } from '../common/runtime/expert.ts';
+import { ownsSigma, type ExpertSpec } from '../common/pack/manifest.ts';
 import { needsUnconditional } from '../common/runtime/guided.ts';
 import type { ConditioningCache } from './conditioning-cache.ts';
 import type { ExpertMetrics } from './metrics.ts';
@@ -20,7 +19,9 @@ import type { Scheduler } from './scheduler.ts';
 
 export interface ExpertNodeCore {
   pack: Pack;
-  model: ExpertModel;
+  spec: ExpertSpec;
+  /** The model's input dims after the batch axis (null with the instant executor: unchecked). */
+  inputDims: Record<string, readonly (number | string)[]> | null;
   cache: ConditioningCache;
   scheduler: Scheduler;
   metrics: ExpertMetrics;
@@ -29,10 +30,8 @@ export interface ExpertNodeCore {
 const fmtRange = (lo: number, hi: number | null) => `[${lo}, ${hi === null ? 'inf' : hi})`;
 
 export function expertNodeHandlers(core: ExpertNodeCore): ExpertNodeHandlers {
-  const { model, cache, scheduler, metrics } = core;
-  const spec = model.spec;
+  const { spec, cache, scheduler, metrics, inputDims } = core;
   const { channels, size } = core.pack.manifest.base;
-  const inputDims = model.inputDims();
   let streams = 0;
 
   const fail = (error: unknown) => {
@@ -69,9 +68,9 @@ export function expertNodeHandlers(core: ExpertNodeCore): ExpertNodeHandlers {
         const tensors = conditioningFromWire(call.request.tensors, 'tensors');
         for (const name of spec.inputs) if (!tensors[name]) throw new InvalidArgumentError('tensors', `missing ${name}; expert ${spec.name} consumes ${spec.inputs.join(', ')}`);
         for (const [name, t] of Object.entries(tensors)) {
-          const want = inputDims[name];
-          if (!want) throw new InvalidArgumentError(`tensors.${name}`, `expert ${spec.name} does not consume ${name} (it consumes ${spec.inputs.join(', ') || 'no conditioning'})`);
-          const fits = want.length === t.dims.length && want.every((d, i) => typeof d !== 'number' || d === t.dims[i]);
+          if (!spec.inputs.includes(name)) throw new InvalidArgumentError(`tensors.${name}`, `expert ${spec.name} does not consume ${name} (it consumes ${spec.inputs.join(', ') || 'no conditioning'})`);
+          const want = inputDims?.[name];
+          const fits = !want || (want.length === t.dims.length && want.every((d, i) => typeof d !== 'number' || d === t.dims[i]));
           if (!fits) throw new InvalidArgumentError(`tensors.${name}`, `must have shape [${want}], got [${t.dims}]`);
         }
         if (conditioningId(tensors) !== call.request.id) throw new InvalidArgumentError('id', `${call.request.id} is not the content id of these tensors (${conditioningId(tensors)})`);
