@@ -7,9 +7,12 @@ import type { ParseArgsConfig } from 'node:util';
 import { serveMetrics, type MetricsServer } from './metrics.ts';
 import type { RunningServer } from './grpc/server.ts';
 import type { Registry } from 'prom-client';
+import { NodeRegistration, type NodeRecord } from './discovery.ts';
 
 export const COMMON_OPTIONS = {
   pack: { type: 'string' },
+  /** NATS URL: register with (nodes) or watch (coordinator) the discovery registry. */
+  nats: { type: 'string' },
   host: { type: 'string', default: '127.0.0.1' },
   port: { type: 'string', default: '0' },
   'metrics-port': { type: 'string', default: '0' },
@@ -52,23 +55,35 @@ export interface ReadyMessage {
   metrics: string;
 }
 
+/** How a node registers for discovery (see common/discovery.ts). */
+export interface Registration {
+  nats: string;
+  record: Omit<NodeRecord, 'load' | 'heartbeat_ms' | 'metrics' | 'address'>;
+  load?: () => number;
+}
+
 /**
- * Serves metrics, announces readiness on stdout, and stops the server and the metrics endpoint on
- * SIGINT / SIGTERM (then `onStop`, e.g. releasing model sessions).
+ * Serves metrics, registers for discovery (when a NATS URL is given), announces readiness on
+ * stdout, and on SIGINT / SIGTERM leaves the registry, stops the server and the metrics endpoint
+ * (then `onStop`, e.g. releasing model sessions).
  */
 export async function announceAndServe(
-  o: { role: string; name: string; server: RunningServer; registry: Registry; host: string; metricsPort: number },
+  o: { role: string; name: string; server: RunningServer; registry: Registry; host: string; metricsPort: number; register?: Registration },
   onStop: () => Promise<void> = async () => {},
 ): Promise<MetricsServer> {
   const metrics = await serveMetrics(o.registry, o.host, o.metricsPort);
+  const registration = o.register
+    ? await NodeRegistration.start(o.register.nats, { ...o.register.record, address: o.server.address, metrics: metrics.address }, o.register.load)
+    : null;
   const ready: ReadyMessage = { event: 'ready', role: o.role, name: o.name, address: o.server.address, metrics: metrics.address };
   process.stdout.write(JSON.stringify(ready) + '\n');
-  log(o.role, `${o.name} serving on ${o.server.address}, metrics on http://${metrics.address}/metrics`);
+  log(o.role, `${o.name} serving on ${o.server.address}, metrics on http://${metrics.address}/metrics${registration ? `, registered at ${o.register!.nats}` : ''}`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log(o.role, `${signal}: stopping`);
+    await registration?.stop();
     await o.server.stop();
     await metrics.close();
     await onStop();

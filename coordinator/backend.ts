@@ -1,54 +1,106 @@
 /**
- * The coordinator's PipelineBackend: branches are encoded by the encoder node, base evaluations
- * go to expert nodes, SR stages run on SR nodes. Jobs run `runJob`, as in process.
+ * The coordinator's PipelineBackend: branches are encoded by the encoder pool, base evaluations
+ * go to each expert's replica pool, SR stages run on an SR pool. Jobs run `runJob`, as in process.
+ * Replicas join and leave at run time (static list at start, NATS discovery after).
  */
 import { NodeUnavailableError } from '../common/errors.ts';
+import { log } from '../common/node-process.ts';
 import type { Pack } from '../common/pack/load.ts';
 import type { PackManifest, SuperResolutionStage } from '../common/pack/manifest.ts';
-import type { SuperResolutionRun, PipelineBackend } from '../common/pipeline/job.ts';
+import type { PipelineBackend, SuperResolutionRun } from '../common/pipeline/job.ts';
 import type { BranchRequest } from '../common/runtime/conditioning.ts';
+import { ExpertPool, ReplicaPool } from './pool.ts';
 import { RemoteExpert, type RemoteOptions } from './remote-expert.ts';
 import { RemoteEncoder, RemoteSuperResolution, type RemoteNode } from './remote-nodes.ts';
-import { log } from '../common/node-process.ts';
 
-/** Where each node of the pipeline listens (the static node list). */
+export type NodeRole = RemoteNode['role'];
+
+/** Where each node of the pipeline listens (the static node list): addresses per role and name. */
 export interface NodeAddresses {
-  encoder: string;
-  /** Base expert name -> address. */
-  experts: Record<string, string>;
-  /** SR stage name -> address. */
-  sr: Record<string, string>;
+  encoder: string[];
+  /** Base expert name -> replica addresses. */
+  experts: Record<string, string[]>;
+  /** SR stage name -> replica addresses. */
+  sr: Record<string, string[]>;
+}
+
+export interface BackendOptions extends RemoteOptions {
+  /** Called when a call is retried on another replica. */
+  onRetry?: (role: NodeRole, name: string, failed: RemoteNode, error: Error) => void;
 }
 
 export class ClusterBackend implements PipelineBackend {
-  readonly encoder: RemoteEncoder;
-  readonly experts: RemoteExpert[];
-  readonly sr = new Map<string, RemoteSuperResolution>();
+  readonly encoders: ReplicaPool<RemoteEncoder>;
+  readonly experts: ExpertPool[];
+  readonly sr = new Map<string, ReplicaPool<RemoteSuperResolution>>();
 
   constructor(
     readonly pack: Pack,
-    addresses: NodeAddresses,
-    options: RemoteOptions = {},
+    private readonly options: BackendOptions = {},
   ) {
-    this.encoder = new RemoteEncoder(addresses.encoder);
-    this.experts = pack.manifest.base.experts.map((spec) => {
-      const address = addresses.experts[spec.name];
-      if (!address) throw new Error(`no address for base expert ${spec.name}`);
-      return new RemoteExpert(spec, address, options);
-    });
-    for (const [name, address] of Object.entries(addresses.sr)) this.sr.set(name, new RemoteSuperResolution(name, address));
+    const retry = (role: NodeRole, name: string) => (failed: RemoteNode, error: Error) => options.onRetry?.(role, name, failed, error);
+    this.encoders = new ReplicaPool<RemoteEncoder>('encoder-node', retry('encoder', 'encoder'));
+    this.experts = pack.manifest.base.experts.map((spec) => new ExpertPool(spec, new ReplicaPool<RemoteExpert>(`expert ${spec.name}`, retry('expert', spec.name))));
+    for (const stage of pack.manifest.super_resolution) this.sr.set(stage.name, new ReplicaPool<RemoteSuperResolution>(`sr-node ${stage.name}`, retry('sr', stage.name)));
   }
 
   get manifest(): PackManifest {
     return this.pack.manifest;
   }
 
+  /** Every replica of every pool. */
   get nodes(): RemoteNode[] {
-    return [this.encoder, ...this.experts, ...this.sr.values()];
+    return [...this.encoders.replicas, ...this.experts.flatMap((e) => e.pool.replicas), ...[...this.sr.values()].flatMap((p) => p.replicas)];
+  }
+
+  private poolOf(role: NodeRole, name: string) {
+    if (role === 'encoder') return this.encoders;
+    if (role === 'expert') return this.experts.find((e) => e.spec.name === name)?.pool;
+    return this.sr.get(name);
+  }
+
+  /** Adds a replica; null (and a log line) when the pack has no such expert or stage. */
+  addNode(role: NodeRole, name: string, address: string): RemoteNode | null {
+    const unknown = () => {
+      log('coordinator', `ignoring ${role} ${name} at ${address}: pack ${this.manifest.name} has no such ${role === 'sr' ? 'SR stage' : 'expert'}`);
+      return null;
+    };
+    switch (role) {
+      case 'encoder': {
+        const node = new RemoteEncoder(address);
+        this.encoders.add(node);
+        return node;
+      }
+      case 'expert': {
+        const expert = this.experts.find((e) => e.spec.name === name);
+        if (!expert) return unknown();
+        const node = new RemoteExpert(expert.spec, address, this.options);
+        expert.pool.add(node);
+        return node;
+      }
+      case 'sr': {
+        const pool = this.sr.get(name);
+        if (!pool) return unknown();
+        const node = new RemoteSuperResolution(name, address);
+        pool.add(node);
+        return node;
+      }
+    }
+  }
+
+  /** Removes a replica (calls in flight on it fail over to the others). */
+  removeNode(role: NodeRole, name: string, address: string): void {
+    this.poolOf(role, name)?.remove(address)?.close();
+  }
+
+  addAll(addresses: NodeAddresses): void {
+    for (const a of addresses.encoder) this.addNode('encoder', 'encoder', a);
+    for (const [name, list] of Object.entries(addresses.experts)) for (const a of list) this.addNode('expert', name, a);
+    for (const [name, list] of Object.entries(addresses.sr)) for (const a of list) this.addNode('sr', name, a);
   }
 
   encode(request: BranchRequest, signal?: AbortSignal) {
-    return this.encoder.encode(request, signal);
+    return this.encoders.run((replica) => replica.encode(request, signal));
   }
 
   async baseExperts() {
@@ -56,18 +108,20 @@ export class ClusterBackend implements PipelineBackend {
   }
 
   superResolve(stage: SuperResolutionStage, run: SuperResolutionRun) {
-    const node = this.sr.get(stage.name);
-    if (!node) return Promise.reject(new NodeUnavailableError(`sr-node ${stage.name}`, `none is configured; start one and pass --sr ${stage.name}=HOST:PORT to the coordinator`));
-    return node.upscale(stage, run);
+    const pool = this.sr.get(stage.name);
+    if (!pool || pool.replicas.length === 0) {
+      return Promise.reject(new NodeUnavailableError(`sr-node ${stage.name}`, `none is registered; start one (sr-node --stage ${stage.name}) and pass --sr ${stage.name}=HOST:PORT or use discovery`));
+    }
+    return pool.run((replica) => replica.upscale(stage, run));
   }
 
   /**
    * Asks every node which pack it serves; a node serving another pack (a different hash) is
    * refused, with the reason logged. A node not reachable yet is checked again on its first use.
    */
-  async verifyNodes(): Promise<void> {
+  async verifyNodes(nodes: RemoteNode[] = this.nodes): Promise<void> {
     await Promise.all(
-      this.nodes.map(async (node) => {
+      nodes.map(async (node) => {
         try {
           const { packHash } = await node.describe();
           if (packHash !== this.pack.hash) {

@@ -3,10 +3,11 @@
  * sigma, to the expert node that owns it.
  *
  *   node --import tsx coordinator/main.ts --pack DIR --encoder HOST:PORT \
- *     --expert high=HOST:PORT --expert middle=HOST:PORT --expert low=HOST:PORT \
+ *     --expert high=HOST:PORT[,HOST:PORT...] --expert middle=HOST:PORT --expert low=HOST:PORT \
  *     [--sr sr256=HOST:PORT ...] [--nodes nodes.json] [--host 127.0.0.1] [--port 0] [--metrics-port 0]
  *
- * nodes.json: {"encoder": "HOST:PORT", "experts": {"high": "HOST:PORT", ...}, "sr": {"sr256": "HOST:PORT"}}
+ * nodes.json: {"encoder": "HOST:PORT", "experts": {"high": ["HOST:PORT", ...], ...}, "sr": {"sr256": "HOST:PORT"}}
+ * (an address or a list of replica addresses for each).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -16,19 +17,22 @@ import { createRegistry } from '../common/metrics.ts';
 import { COMMON_OPTIONS, announceAndServe, log, parseFlags, port } from '../common/node-process.ts';
 import { loadPack } from '../common/pack/load.ts';
 import { ClusterBackend, type NodeAddresses } from './backend.ts';
+import { RegistryWatcher } from './discovery.ts';
 import { coordinatorMetrics } from './metrics.ts';
 import { coordinatorHandlers } from './service.ts';
 
 const ROLE = 'coordinator';
-const USAGE = `usage: coordinator --pack DIR (--nodes FILE | --encoder ADDR --expert NAME=ADDR... [--sr STAGE=ADDR...])
-                   [--host H] [--port N] [--metrics-port N] [--evaluation-timeout-ms N]`;
+const USAGE = `usage: coordinator --pack DIR (--nats URL | --nodes FILE | --encoder ADDR --expert NAME=ADDR[,ADDR...]... [--sr STAGE=ADDR...])
+                   [--host H] [--port N] [--metrics-port N] [--evaluation-timeout-ms N]
+
+  --nats URL   discover nodes in the NATS registry (static addresses may be given too)`;
 
 const values = parseFlags(ROLE, USAGE, () =>
   parseArgs({
     options: {
       ...COMMON_OPTIONS,
       nodes: { type: 'string' },
-      encoder: { type: 'string' },
+      encoder: { type: 'string', multiple: true },
       expert: { type: 'string', multiple: true },
       sr: { type: 'string', multiple: true },
       'evaluation-timeout-ms': { type: 'string', default: '30000' },
@@ -42,21 +46,22 @@ function usageError(message: string): never {
   process.exit(2);
 }
 
-function pairs(flag: string, list: string[] = []): Record<string, string> {
-  return Object.fromEntries(
-    list.map((v) => {
-      const at = v.indexOf('=');
-      if (at <= 0) usageError(`--${flag} takes NAME=HOST:PORT, got ${JSON.stringify(v)}`);
-      return [v.slice(0, at), v.slice(at + 1)];
-    }),
-  );
+const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).flatMap((a) => a.split(',')).filter(Boolean));
+
+/** NAME=ADDR[,ADDR...] flags (repeatable) merged into NAME -> addresses. */
+function pairs(flag: string, into: Record<string, string[]>, values: string[] = []): Record<string, string[]> {
+  const out = Object.fromEntries(Object.entries(into).map(([k, v]) => [k, list(v)]));
+  for (const v of values) {
+    const at = v.indexOf('=');
+    if (at <= 0) usageError(`--${flag} takes NAME=HOST:PORT[,HOST:PORT...], got ${JSON.stringify(v)}`);
+    (out[v.slice(0, at)] ??= []).push(...list(v.slice(at + 1)));
+  }
+  return out;
 }
 
 function addresses(): NodeAddresses {
-  const fromFile: Partial<NodeAddresses> = values.nodes ? JSON.parse(readFileSync(values.nodes, 'utf8')) : {};
-  const encoder = values.encoder ?? fromFile.encoder;
-  if (!encoder) usageError('no encoder node: pass --encoder HOST:PORT or a --nodes file');
-  return { encoder, experts: { ...fromFile.experts, ...pairs('expert', values.expert) }, sr: { ...fromFile.sr, ...pairs('sr', values.sr) } };
+  const fromFile: { encoder?: string | string[]; experts?: Record<string, string[]>; sr?: Record<string, string[]> } = values.nodes ? JSON.parse(readFileSync(values.nodes, 'utf8')) : {};
+  return { encoder: [...list(fromFile.encoder), ...list(values.encoder)], experts: pairs('expert', fromFile.experts ?? {}, values.expert), sr: pairs('sr', fromFile.sr ?? {}, values.sr) };
 }
 
 if (!values.pack) usageError('--pack is required');
@@ -65,20 +70,32 @@ if (!(timeout > 0)) usageError(`--evaluation-timeout-ms must be a positive numbe
 try {
   const pack = loadPack(values.pack);
   const nodes = addresses();
-  const missing = pack.manifest.base.experts.filter((e) => !nodes.experts[e.name]).map((e) => e.name);
-  if (missing.length > 0) usageError(`no address for base expert(s) ${missing.join(', ')}: pass --expert NAME=HOST:PORT`);
-  const backend = new ClusterBackend(pack, nodes, { evaluationTimeoutMs: timeout });
-  await backend.verifyNodes();
+  if (!values.nats) {
+    if (nodes.encoder.length === 0) usageError('no encoder node: pass --encoder HOST:PORT, a --nodes file, or --nats URL for discovery');
+    const missing = pack.manifest.base.experts.filter((e) => !nodes.experts[e.name]?.length).map((e) => e.name);
+    if (missing.length > 0) usageError(`no address for base expert(s) ${missing.join(', ')}: pass --expert NAME=HOST:PORT or --nats URL for discovery`);
+  }
   const registry = createRegistry(ROLE);
   const metrics = coordinatorMetrics(registry);
+  const backend = new ClusterBackend(pack, {
+    evaluationTimeoutMs: timeout,
+    onRetry: (role, name, failed, error) => {
+      metrics.retries.inc({ role, name });
+      log(ROLE, `retrying a ${role} ${name} call elsewhere: ${failed.label} failed: ${error.message}`);
+    },
+  });
+  backend.addAll(nodes);
+  await backend.verifyNodes();
+  const discovery = values.nats ? await RegistryWatcher.start(values.nats, backend) : null;
   let address = '';
   const server = await startServer(values.host, port(ROLE, 'port', values.port), (s) =>
     s.addService(ediffProtos().Coordinator.service, coordinatorHandlers(backend, metrics, () => address)),
   );
   address = server.address;
-  await announceAndServe({ role: ROLE, name: pack.manifest.name, server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']) }, async () =>
-    backend.close(),
-  );
+  await announceAndServe({ role: ROLE, name: pack.manifest.name, server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']) }, async () => {
+    await discovery?.stop();
+    backend.close();
+  });
 } catch (error) {
   log(ROLE, `cannot start: ${(error as Error).message}`);
   process.exit(1);

@@ -8,6 +8,7 @@ export function coordinatorMetrics(registry: Registry) {
     jobSeconds: new prom.Histogram({ name: 'ediff_job_seconds', help: 'Wall time of a Generate job that completed.', buckets: LATENCY_BUCKETS, registers: [registry] }),
     jobsInFlight: new prom.Gauge({ name: 'ediff_jobs_in_flight', help: 'Generate jobs running now.', registers: [registry] }),
     evaluations: new prom.Counter({ name: 'ediff_routed_evaluations_total', help: 'Network evaluations routed, by expert and replica.', labelNames: ['stage', 'expert', 'replica'], registers: [registry] }),
+    retries: new prom.Counter({ name: 'ediff_retries_total', help: 'Calls retried on another replica after theirs failed.', labelNames: ['role', 'name'], registers: [registry] }),
     errors: new prom.Counter({ name: 'ediff_errors_total', help: 'Failed requests by gRPC status code.', labelNames: ['code'], registers: [registry] }),
   };
 }

@@ -52,6 +52,8 @@ export class RemoteExpert implements ExpertHandle, RemoteNode {
   private readonly pending = new Map<number, Pending>();
   /** Content id -> its upload (a settled promise once the node holds it). */
   private readonly uploads = new Map<string, Promise<void>>();
+  /** Content ids whose upload finished. */
+  private readonly held = new Set<string>();
   /** Branch conditioning -> the part this expert consumes and its id, so ids are hashed once per job. */
   private readonly ids = new WeakMap<Conditioning, { id: string; tensors: Conditioning }>();
   private readonly evaluationTimeoutMs: number;
@@ -93,13 +95,21 @@ export class RemoteExpert implements ExpertHandle, RemoteNode {
       } catch (error) {
         // The node dropped the conditioning (restart, cache pressure): upload it again, once.
         if (error instanceof EvaluationError && error.code === Status.NOT_FOUND && attempt === 0) {
-          this.uploads.delete(condId!);
-          this.uploads.delete(uncondId);
+          for (const id of [condId!, uncondId]) {
+            this.uploads.delete(id);
+            this.held.delete(id);
+          }
           continue;
         }
         throw error instanceof EvaluationError ? new Error(`${this.label} refused an evaluation: ${statusName(error.code)}: ${error.message}`) : error;
       }
     }
+  }
+
+  /** Does the node already hold (the part this expert consumes of) this branch's conditioning? */
+  holds(branch: Conditioning): boolean {
+    const entry = this.ids.get(branch);
+    return entry !== undefined && this.held.has(entry.id);
   }
 
   /** Uploads the part of a branch this expert consumes, unless the node already holds it; returns its id. */
@@ -119,7 +129,10 @@ export class RemoteExpert implements ExpertHandle, RemoteNode {
         ),
       );
       this.uploads.set(id, upload);
-      upload.catch(() => this.uploads.delete(id));
+      upload.then(
+        () => this.held.add(id),
+        () => this.uploads.delete(id),
+      );
     }
     await upload;
     return id;

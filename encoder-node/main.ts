@@ -75,7 +75,10 @@ try {
   const encoders = await EncoderEnsemble.load(pack);
   const registry = createRegistry(ROLE);
   const server = await startServer(values.host, port(ROLE, 'port', values.port), (s) => s.addService(ediffProtos().EncoderNode.service, handlers(pack, encoders, registry)));
-  await announceAndServe({ role: ROLE, name: 'encoder', server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']) }, () => encoders.release());
+  const register = values.nats ? { nats: values.nats, record: { role: 'encoder' as const, name: 'encoder', pack: pack.manifest.name, pack_hash: pack.hash, capacity: 1 } } : undefined;
+  await announceAndServe({ role: ROLE, name: 'encoder', server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']), ...(register && { register }) }, () =>
+    encoders.release(),
+  );
 } catch (error) {
   log(ROLE, `cannot start: ${(error as Error).message}`);
   process.exit(1);

@@ -82,7 +82,10 @@ try {
   const server = await startServer(values.host, port(ROLE, 'port', values.port), (s) =>
     s.addService(ediffProtos().ExpertNode.service, expertNodeHandlers({ pack, spec, inputDims: model?.inputDims() ?? null, cache, scheduler, metrics })),
   );
-  await announceAndServe({ role: ROLE, name: spec.name, server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']) }, async () => {
+  const register = values.nats
+    ? { nats: values.nats, record: { role: 'expert' as const, name: spec.name, pack: pack.manifest.name, pack_hash: pack.hash, sigma_lo: spec.sigma_lo, sigma_hi: spec.sigma_hi, capacity: batching.maxBatch }, load: () => scheduler.queued }
+    : undefined;
+  await announceAndServe({ role: ROLE, name: spec.name, server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']), ...(register && { register }) }, async () => {
     scheduler.stop();
     await model?.release();
   });

@@ -22,6 +22,14 @@ export interface LocalClusterOptions {
   coordinatorArgs?: string[];
   /** How long a node may take to start. @default 60000 */
   startTimeoutMs?: number;
+  /** A NATS URL: nodes register there and the coordinator discovers them (else a static node list). */
+  nats?: string;
+  /** Replicas of each base expert. @default 1 */
+  replicas?: number;
+  /** Extra flags for every expert node (e.g. --executor simulated-gpu --latency-ms 5,1). */
+  expertArgs?: string[];
+  /** Start the SR nodes. @default true */
+  superResolution?: boolean;
 }
 
 export interface ClusterProcess extends ReadyMessage {
@@ -104,7 +112,9 @@ function startProcess(path: string, args: string[], o: Pick<LocalClusterOptions,
 export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCluster> {
   const pack = loadPack(o.pack);
   const host = o.host ?? '127.0.0.1';
-  const common = ['--pack', pack.dir, '--host', host, '--port', '0', '--metrics-port', '0'];
+  const common = ['--pack', pack.dir, '--host', host, '--port', '0', '--metrics-port', '0', ...(o.nats ? ['--nats', o.nats] : [])];
+  const replicas = Array.from({ length: o.replicas ?? 1 });
+  const stages = o.superResolution === false ? [] : pack.manifest.super_resolution;
   const started: ClusterProcess[] = [];
   const launch = async (deployable: keyof typeof DEPLOYABLES, args: string[]) => {
     const p = await startNodeProcess(deployable, [...common, ...args], o);
@@ -115,16 +125,16 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
   try {
     const [encoder, experts, sr] = await Promise.all([
       launch('encoder-node', []),
-      Promise.all(pack.manifest.base.experts.map((e) => launch('expert-node', ['--expert', e.name]))),
-      Promise.all(pack.manifest.super_resolution.map((s) => launch('sr-node', ['--stage', s.name]))),
+      Promise.all(pack.manifest.base.experts.flatMap((e) => replicas.map(() => launch('expert-node', ['--expert', e.name, ...(o.expertArgs ?? [])])))),
+      Promise.all(stages.map((s) => launch('sr-node', ['--stage', s.name]))),
     ]);
     const coordinator = await startNodeProcess(
       'coordinator',
       [
         '--pack', pack.dir, '--host', host, '--port', String(o.port ?? 0), '--metrics-port', '0',
-        '--encoder', encoder.address,
-        ...experts.flatMap((e) => ['--expert', `${e.name}=${e.address}`]),
-        ...sr.flatMap((s) => ['--sr', `${s.name}=${s.address}`]),
+        ...(o.nats
+          ? ['--nats', o.nats]
+          : ['--encoder', encoder.address, ...experts.flatMap((e) => ['--expert', `${e.name}=${e.address}`]), ...sr.flatMap((s) => ['--sr', `${s.name}=${s.address}`])]),
         ...(o.coordinatorArgs ?? []),
       ],
       o,

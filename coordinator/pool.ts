@@ -1,0 +1,99 @@
+/**
+ * Replica pools. Every expert (and the encoder, and each SR stage) is served by a pool of
+ * replicas; a call goes to the replica with the least outstanding work, preferring one that
+ * already holds the job's conditioning, and a call that fails because its replica is gone
+ * (UNAVAILABLE, deadline) is retried on another. Evaluations are pure, so a retry changes nothing
+ * in the result.
+ */
+import { NodeTimeoutError, NodeUnavailableError } from '../common/errors.ts';
+import type { ExpertSpec } from '../common/pack/manifest.ts';
+import type { DenoiseCall, ExpertHandle } from '../common/pipeline/routing.ts';
+import type { RemoteExpert } from './remote-expert.ts';
+import type { RemoteNode } from './remote-nodes.ts';
+
+/** How long a replica that just failed is passed over while others are available. */
+const BENCH_MS = 2000;
+
+const retryable = (error: unknown) => error instanceof NodeUnavailableError || error instanceof NodeTimeoutError;
+
+export class ReplicaPool<R extends RemoteNode> {
+  private readonly members: R[] = [];
+  private readonly failedAt = new Map<R, number>();
+
+  constructor(
+    /** What the pool serves, e.g. "expert high". */
+    readonly label: string,
+    private readonly onRetry: (failed: R, error: Error) => void = () => {},
+  ) {}
+
+  get replicas(): readonly R[] {
+    return this.members;
+  }
+
+  add(replica: R): void {
+    this.members.push(replica);
+  }
+
+  /** Removes (and returns) the replica at `address`, if there is one. */
+  remove(address: string): R | undefined {
+    const i = this.members.findIndex((r) => r.address === address);
+    if (i < 0) return undefined;
+    const [removed] = this.members.splice(i, 1);
+    this.failedAt.delete(removed!);
+    return removed;
+  }
+
+  /** The replica for the next call: usable, least outstanding work, then `prefer`, then not recently failed. */
+  private pick(exclude: ReadonlySet<R>, prefer: (r: R) => boolean): R | undefined {
+    const now = Date.now();
+    const benched = (r: R) => now - (this.failedAt.get(r) ?? -Infinity) < BENCH_MS;
+    let best: R | undefined;
+    let bestKey: [number, number, number] | undefined;
+    for (const r of this.members) {
+      if (r.refused || exclude.has(r)) continue;
+      const key: [number, number, number] = [benched(r) ? 1 : 0, r.outstanding, prefer(r) ? 0 : 1];
+      if (!bestKey || key[0] < bestKey[0] || (key[0] === bestKey[0] && (key[1] < bestKey[1] || (key[1] === bestKey[1] && key[2] < bestKey[2])))) {
+        best = r;
+        bestKey = key;
+      }
+    }
+    return best;
+  }
+
+  /** Runs `work` on a replica, retrying on another when the replica is unavailable or too slow. */
+  async run<T>(work: (replica: R) => Promise<T>, prefer: (replica: R) => boolean = () => false): Promise<T> {
+    const tried = new Set<R>();
+    const failures: string[] = [];
+    for (;;) {
+      const replica = this.pick(tried, prefer);
+      if (!replica) {
+        const reason = this.members.length === 0 ? 'no replica is registered' : `no replica could take the call${failures.length ? ` (${failures.join('; ')})` : ''}`;
+        throw new NodeUnavailableError(this.label, reason);
+      }
+      try {
+        return await work(replica);
+      } catch (error) {
+        if (!retryable(error)) throw error;
+        tried.add(replica);
+        this.failedAt.set(replica, Date.now());
+        failures.push((error as Error).message);
+        this.onRetry(replica, error as Error);
+      }
+    }
+  }
+}
+
+/** An expert served by a pool of replicas, as the routed denoiser sees it. */
+export class ExpertPool implements ExpertHandle {
+  constructor(
+    readonly spec: ExpertSpec,
+    readonly pool: ReplicaPool<RemoteExpert>,
+  ) {}
+
+  denoise(call: DenoiseCall) {
+    return this.pool.run(
+      (replica) => replica.denoise(call),
+      (replica) => replica.holds(call.branches.cond),
+    );
+  }
+}
