@@ -54,11 +54,18 @@ export function coordinatorHandlers(backend: ClusterBackend, metrics: Coordinato
       call.on('cancelled', () => abort.abort());
       metrics.jobsInFlight.inc();
       const endTimer = metrics.jobSeconds.startTimer();
-      // Events are written in order even though previews are encoded asynchronously.
-      let writes = Promise.resolve();
-      const write = (event: () => Promise<GenerateEvent> | GenerateEvent) => {
-        writes = writes.then(async () => {
-          const e = await event();
+      // Events go out in order: directly, unless an asynchronously encoded preview is still ahead.
+      let queue = Promise.resolve();
+      let queued = 0;
+      const write = (event: GenerateEvent | Promise<GenerateEvent>) => {
+        if (queued === 0 && !(event instanceof Promise)) {
+          if (!abort.signal.aborted) call.write(event);
+          return;
+        }
+        queued++;
+        queue = queue.then(async () => {
+          const e = await event;
+          queued--;
           if (!abort.signal.aborted) call.write(e);
         });
       };
@@ -70,18 +77,18 @@ export function coordinatorHandlers(backend: ClusterBackend, metrics: Coordinato
             if (e.type !== 'evaluation') return;
             metrics.evaluations.inc({ stage: e.stage, expert: e.expert, replica: e.replica });
             const { type: _, ...evaluation } = e;
-            write(() => ({ evaluation }));
+            write({ evaluation });
           },
           onBaseStep: (s) => {
             if (request.previewEvery <= 0 || (s.step + 1) % request.previewEvery !== 0) return;
             const { channels, size } = backend.manifest.base;
-            const preview = clampImage({ dims: [channels, size, size], data: Float32Array.from(s.denoised) });
-            write(async () => ({ preview: { stage: 'base', step: s.step, png: await encodePng(preview) } }));
+            const preview = clampImage({ dims: [channels, size, size], data: new Float32Array(s.denoised) });
+            write(encodePng(preview).then((png) => ({ preview: { stage: 'base', step: s.step, png } })));
           },
         });
         const png = await encodePng(result.image);
-        write(() => ({ result: { png, image: toWire(result.image), seed: result.seed, size: result.size, stages: result.stages } }));
-        await writes;
+        write({ result: { png, image: toWire(result.image), seed: result.seed, size: result.size, stages: result.stages } });
+        await queue;
         call.end();
         endTimer();
         metrics.jobs.inc({ outcome: 'ok' });
@@ -93,7 +100,7 @@ export function coordinatorHandlers(backend: ClusterBackend, metrics: Coordinato
         const e = toServiceError(error);
         metrics.jobs.inc({ outcome: Status[e.code] });
         metrics.errors.inc({ code: Status[e.code] });
-        await writes.catch(() => {});
+        await queue.catch(() => {});
         call.emit('error', e);
       } finally {
         metrics.jobsInFlight.dec();

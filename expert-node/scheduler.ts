@@ -48,12 +48,19 @@ const abortError = (message: string) => Object.assign(new Error(message), { name
  * Triton-style dynamic batcher: evaluations (from any job) are gathered until the batch holds
  * `maxBatch` rows or the oldest has waited `maxDelayMs`, then run in one executor call. One
  * batch runs at a time, as on one GPU.
+ *
+ * It also stops waiting once as many evaluations are queued as the last batch ran: a job sends
+ * its next evaluation as soon as it gets the previous answer, so the jobs of the last batch are
+ * the ones expected back. A lone job therefore never waits for company that will not come, while
+ * concurrent jobs still share model calls.
  */
 export class DynamicBatcher implements Scheduler {
   private readonly queue: Queued[] = [];
   private running = false;
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
+  /** Evaluations in the last batch: how many to expect back before running the next. */
+  private expected = 1;
 
   constructor(
     private readonly execute: Executor,
@@ -97,7 +104,7 @@ export class DynamicBatcher implements Scheduler {
   private schedule(): void {
     if (this.running || this.queue.length === 0) return;
     const waited = performance.now() - this.queue[0]!.enqueuedAt;
-    if (this.queuedRows() >= this.options.maxBatch || waited >= this.options.maxDelayMs) {
+    if (this.queuedRows() >= this.options.maxBatch || this.queue.length >= this.expected || waited >= this.options.maxDelayMs) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
       void this.runBatch();
@@ -119,6 +126,7 @@ export class DynamicBatcher implements Scheduler {
       rows += item.rows;
     }
     this.hooks.onDepth?.(this.queue.length);
+    this.expected = batch.length;
     const started = performance.now();
     try {
       const results = await this.execute(batch.map((q) => q.call));

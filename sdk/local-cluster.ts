@@ -30,6 +30,8 @@ export interface LocalClusterOptions {
   expertArgs?: string[];
   /** Start the SR nodes. @default true */
   superResolution?: boolean;
+  /** Node.js flags for every process (e.g. --cpu-prof --cpu-prof-dir=DIR, to profile). */
+  nodeFlags?: string[];
 }
 
 export interface ClusterProcess extends ReadyMessage {
@@ -63,12 +65,15 @@ export const DEPLOYABLES = {
 } as const;
 
 /** Starts one deployable as a child process and waits for its ready line. */
-export function startNodeProcess(deployable: keyof typeof DEPLOYABLES, args: string[], o: Pick<LocalClusterOptions, 'log' | 'startTimeoutMs'> = {}): Promise<ClusterProcess> {
-  return startProcess(DEPLOYABLES[deployable], args, o);
+type ProcessOptions = Pick<LocalClusterOptions, 'log' | 'startTimeoutMs' | 'nodeFlags'>;
+
+export function startNodeProcess(deployable: keyof typeof DEPLOYABLES, args: string[], o: ProcessOptions = {}): Promise<ClusterProcess> {
+  return startReadyProcess(script(DEPLOYABLES[deployable]), args, o);
 }
 
-function startProcess(path: string, args: string[], o: Pick<LocalClusterOptions, 'log' | 'startTimeoutMs'>): Promise<ClusterProcess> {
-  const child = spawn(process.execPath, ['--import', TSX, script(path), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs a TypeScript file (through tsx) and waits for the `{"event":"ready",...}` line on its stdout. */
+export function startReadyProcess(path: string, args: string[], o: ProcessOptions = {}): Promise<ClusterProcess> {
+  const child = spawn(process.execPath, [...(o.nodeFlags ?? []), '--import', TSX, path, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   void exited.then(() => live.delete(child));

@@ -1,6 +1,7 @@
 /**
  * Tensor and conditioning codecs for the wire. A Tensor message carries raw little-endian float32
- * bytes; a decoded `bytes` Buffer may be unaligned, so decoding copies before viewing as floats.
+ * bytes. A decoded `bytes` Buffer is a fresh slice of the received message: when it is 4-byte
+ * aligned it is viewed as floats in place, else (it may be unaligned) copied first.
  */
 import { createHash } from 'node:crypto';
 import { InvalidArgumentError } from '../errors.ts';
@@ -27,13 +28,28 @@ export function fromWire(message: TensorOutput | null | undefined, field: string
   const count = dims.reduce((a, b) => a * b, 1);
   if (message.data.length !== count * 4) throw new InvalidArgumentError(field, `shape [${dims}] needs ${count * 4} bytes of float32, got ${message.data.length}`);
   if (checks.dims && dims.join() !== checks.dims.join()) throw new InvalidArgumentError(field, `must have shape [${checks.dims}], got [${dims}]`);
-  const data = new Float32Array(count);
-  new Uint8Array(data.buffer).set(message.data);
+  const bytes = message.data;
+  let data: Float32Array;
+  if (bytes.byteOffset % 4 === 0) {
+    data = new Float32Array(bytes.buffer, bytes.byteOffset, count);
+  } else {
+    data = new Float32Array(count);
+    new Uint8Array(data.buffer).set(bytes);
+  }
   if (checks.finite) {
-    const bad = data.findIndex((v) => !Number.isFinite(v));
+    const bad = firstNonFinite(data);
     if (bad >= 0) throw new InvalidArgumentError(field, `value ${bad} is ${data[bad]}; values must be finite`);
   }
   return { dims, data };
+}
+
+/** Index of the first NaN or infinity, or -1 (a plain loop: this runs on every evaluation). */
+function firstNonFinite(data: Float32Array): number {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v - v !== 0) return i;
+  }
+  return -1;
 }
 
 export function conditioningToWire(c: Conditioning): Record<string, TensorMessage> {

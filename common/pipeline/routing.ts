@@ -68,7 +68,7 @@ export function routedDenoiser(o: RoutedDenoiserOptions): Denoiser {
     o.signal?.throwIfAborted();
     const expert = expertFor(o.experts, sigma, (e) => e.spec);
     const { denoised, replica } = await expert.denoise({
-      x: Float32Array.from(x),
+      x: new Float32Array(x),
       dims: o.dims,
       sigma,
       branches: o.branchesAt(step),
@@ -77,6 +77,6 @@ export function routedDenoiser(o: RoutedDenoiserOptions): Denoiser {
       ...(o.signal && { signal: o.signal }),
     });
     o.onEvaluation?.({ step, sigma, expert: expert.spec.name, replica });
-    return Float64Array.from(denoised);
+    return denoised;
   };
 }

@@ -32,7 +32,7 @@ export async function runStage(s: StageRun): Promise<Tensor> {
   const { sampler, steps, sigma_min, sigma_max, rho } = s.sampling;
   const sigmas = karrasSigmas(steps, sigma_min, sigma_max, rho);
   const n = s.dims.reduce((a, b) => a * b, 1);
-  const unit = s.initialNoise ? Float64Array.from(s.initialNoise) : s.rng.normals(n);
+  const unit = s.initialNoise ? new Float64Array(s.initialNoise) : s.rng.normals(n);
   const x = unit.map((z) => z * sigmas[0]!);
   const denoiser = routedDenoiser({
     experts: s.experts,
@@ -44,7 +44,7 @@ export async function runStage(s: StageRun): Promise<Tensor> {
     ...(s.onEvaluation && { onEvaluation: s.onEvaluation }),
   });
   const out = await SAMPLERS[sampler](denoiser, x, sigmas, { noise: (k) => s.rng.normals(k), ...(s.onStep && { callback: s.onStep }) });
-  return { dims: s.dims, data: Float32Array.from(out) };
+  return { dims: s.dims, data: new Float32Array(out) };
 }
 
 /** Pixels clamped to [-1, 1], as a stage hands its image to the next. */

@@ -10,17 +10,25 @@ export interface EvaluationContext {
   step: number;
 }
 
-/** D(x, sigma) -> the clean estimate of x, where x = clean + sigma * noise. Must not mutate x. */
-export type Denoiser = (x: Float64Array, sigma: number, context: EvaluationContext) => Promise<Float64Array>;
+/**
+ * D(x, sigma) -> the clean estimate of x, where x = clean + sigma * noise. Must not mutate x.
+ * The estimate may be float32 (as it comes off the wire); the samplers' state stays float64.
+ */
+export type Denoiser = (x: Float64Array, sigma: number, context: EvaluationContext) => Promise<Float64Array | Float32Array>;
 
-/** Emitted after the denoiser's first evaluation of each step. */
+type Estimate = Float64Array | Float32Array;
+
+/**
+ * Emitted after the denoiser's first evaluation of each step. Its arrays belong to the sampler and
+ * are only valid during the callback (copy what you keep).
+ */
 export interface StepEvent {
   step: number;
   steps: number;
   sigma: number;
   sigmaHat: number;
   x: Float64Array;
-  denoised: Float64Array;
+  denoised: Estimate;
 }
 
 /** Returns `n` standard normals; the job's one generator (see common/rng.ts). */
@@ -49,12 +57,20 @@ function requireNoise(options: SamplerOptions, sampler: string): NoiseSource {
   return options.noise;
 }
 
-/** x + (x - denoised) / sigma * dt, elementwise: one Euler step along the probability-flow ODE. */
-function eulerStep(x: Float64Array, denoised: Float64Array, sigma: number, dt: number): Float64Array {
-  const out = new Float64Array(x.length);
+/**
+ * x + (x - denoised) / sigma * dt, elementwise, into `out`: one Euler step along the
+ * probability-flow ODE. `out` may be x itself.
+ */
+function eulerStep(x: Float64Array, denoised: Estimate, sigma: number, dt: number, out: Float64Array): Float64Array {
   for (let j = 0; j < x.length; j++) out[j] = x[j]! + ((x[j]! - denoised[j]!) / sigma) * dt;
   return out;
 }
+
+/**
+ * The sampler's own state buffer: the caller's x is never written; the first step writes into a
+ * fresh buffer and later steps update it in place (no allocation per step on the hot path).
+ */
+const ownState = (x: Float64Array, owned: Float64Array | null) => owned ?? new Float64Array(x.length);
 
 /** EDM's churn: raise the noise level from sigma to sigmaHat by adding fresh noise. */
 function churn(x: Float64Array, sigmas: Float64Array, i: number, options: SamplerOptions, sampler: string) {
@@ -74,6 +90,7 @@ function churn(x: Float64Array, sigmas: Float64Array, i: number, options: Sample
 /** Euler's method (EDM Algorithm 2 without the correction). */
 export const sampleEuler: Sampler = async (model, x, sigmas, options = {}) => {
   const steps = sigmas.length - 1;
+  let state: Float64Array | null = null;
   for (let i = 0; i < steps; i++) {
     // Increase noise temporarily.
     const raised = churn(x, sigmas, i, options, 'euler');
@@ -82,7 +99,7 @@ export const sampleEuler: Sampler = async (model, x, sigmas, options = {}) => {
     const denoised = await model(x, sigmaHat, { step: i });
     options.callback?.({ step: i, steps, sigma: sigmas[i]!, sigmaHat, x, denoised });
     // Euler step.
-    x = eulerStep(x, denoised, sigmaHat, sigmas[i + 1]! - sigmaHat);
+    x = state = eulerStep(x, denoised, sigmaHat, sigmas[i + 1]! - sigmaHat, ownState(x, state));
   }
   return x;
 };
@@ -90,6 +107,8 @@ export const sampleEuler: Sampler = async (model, x, sigmas, options = {}) => {
 /** Heun's method, EDM Algorithm 2; the last step to sigma = 0 is plain Euler. */
 export const sampleHeun: Sampler = async (model, x, sigmas, options = {}) => {
   const steps = sigmas.length - 1;
+  let state: Float64Array | null = null;
+  let predictor: Float64Array | null = null;
   for (let i = 0; i < steps; i++) {
     // Increase noise temporarily.
     const raised = churn(x, sigmas, i, options, 'heun');
@@ -101,19 +120,19 @@ export const sampleHeun: Sampler = async (model, x, sigmas, options = {}) => {
     const dt = sigmaNext - sigmaHat;
     if (sigmaNext === 0) {
       // Euler step.
-      x = eulerStep(x, denoised, sigmaHat, dt);
+      x = state = eulerStep(x, denoised, sigmaHat, dt, ownState(x, state));
       continue;
     }
     // Euler predictor, then apply 2nd order correction.
-    const x2 = eulerStep(x, denoised, sigmaHat, dt);
+    const x2 = (predictor = eulerStep(x, denoised, sigmaHat, dt, ownState(x, predictor)));
     const denoised2 = await model(x2, sigmaNext, { step: i });
-    const next = new Float64Array(x.length);
+    const next = ownState(x, state);
     for (let j = 0; j < x.length; j++) {
       const d = (x[j]! - denoised[j]!) / sigmaHat;
       const d2 = (x2[j]! - denoised2[j]!) / sigmaNext;
       next[j] = x[j]! + ((d + d2) / 2) * dt;
     }
-    x = next;
+    x = state = next;
   }
   return x;
 };
@@ -123,7 +142,8 @@ export const sampleDpmpp2m: Sampler = async (model, x, sigmas, options = {}) => 
   const steps = sigmas.length - 1;
   const tOf = (sigma: number) => -Math.log(sigma);
   const sigmaOf = (t: number) => Math.exp(-t);
-  let oldDenoised: Float64Array | null = null;
+  let oldDenoised: Estimate | null = null;
+  let state: Float64Array | null = null;
   for (let i = 0; i < steps; i++) {
     const sigma = sigmas[i]!;
     const denoised = await model(x, sigma, { step: i });
@@ -134,7 +154,7 @@ export const sampleDpmpp2m: Sampler = async (model, x, sigmas, options = {}) => 
     const ratio = sigmaOf(tNext) / sigmaOf(t);
     // -expm1(-h) = 1 - sigma_next / sigma: how far this step moves x toward the denoised estimate.
     const weight = -Math.expm1(-h);
-    const next = new Float64Array(x.length);
+    const next = ownState(x, state);
     if (oldDenoised === null || sigmas[i + 1] === 0) {
       // First-order step (first step, and the last step to sigma = 0).
       for (let j = 0; j < x.length; j++) next[j] = ratio * x[j]! + weight * denoised[j]!;
@@ -146,7 +166,7 @@ export const sampleDpmpp2m: Sampler = async (model, x, sigmas, options = {}) => 
       for (let j = 0; j < x.length; j++) next[j] = ratio * x[j]! + weight * (a * denoised[j]! - b * oldDenoised[j]!);
     }
     oldDenoised = denoised;
-    x = next;
+    x = state = next;
   }
   return x;
 };
@@ -162,13 +182,14 @@ export function ancestralStep(sigmaFrom: number, sigmaTo: number, eta = 1): { si
 export const sampleEulerAncestral: Sampler = async (model, x, sigmas, options = {}) => {
   const steps = sigmas.length - 1;
   const { sNoise = 1, eta = 1 } = options;
+  let state: Float64Array | null = null;
   for (let i = 0; i < steps; i++) {
     const sigma = sigmas[i]!;
     const denoised = await model(x, sigma, { step: i });
     options.callback?.({ step: i, steps, sigma, sigmaHat: sigma, x, denoised });
     const { sigmaDown, sigmaUp } = ancestralStep(sigma, sigmas[i + 1]!, eta);
     // Euler step.
-    x = eulerStep(x, denoised, sigma, sigmaDown - sigma);
+    x = state = eulerStep(x, denoised, sigma, sigmaDown - sigma, ownState(x, state));
     if (sigmas[i + 1]! > 0) {
       // Add fresh noise.
       const noise = requireNoise(options, 'euler-a')(x.length);

@@ -1,0 +1,270 @@
+/**
+ * `npm run bench`: the scale-out figures, each measured side by side in one run, all with a
+ * 3x64x64 float32 tensor. Prints a table and writes bench/results.json. See bench/README.md.
+ */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { ensureBuiltPack } from '../common/packs/cache.ts';
+import { loadPack, type Pack } from '../common/pack/load.ts';
+import { InProcessPipeline } from '../common/pipeline/in-process.ts';
+import { RemoteExpert } from '../coordinator/remote-expert.ts';
+import { EdiffClient, type GenerateRequest } from '../sdk/client.ts';
+import { startLocalCluster, startNodeProcess, startReadyProcess, type LocalClusterOptions } from '../sdk/local-cluster.ts';
+import { echoClient } from './echo.ts';
+
+const TENSOR_BYTES = 3 * 64 * 64 * 4;
+/** The simulated GPU: a + b * rows milliseconds per batch (see bench/README.md). */
+const SIMULATED_LATENCY = { a: 150, b: 2 };
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const now = () => performance.now();
+
+async function timed(n: number, once: () => Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = now();
+    await once();
+    times.push(now() - t0);
+  }
+  return times;
+}
+
+async function metricValue(address: string, name: string): Promise<number> {
+  const text = await (await fetch(`http://${address}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
+/** A cluster and a client for one benchmark; always stopped. */
+async function withCluster<T>(o: LocalClusterOptions, work: (client: EdiffClient, cluster: Awaited<ReturnType<typeof startLocalCluster>>) => Promise<T>): Promise<T> {
+  const cluster = await startLocalCluster(o);
+  const client = new EdiffClient(cluster.address);
+  try {
+    return await work(client, cluster);
+  } finally {
+    client.close();
+    await cluster.stop();
+  }
+}
+
+/** Closed loop: `concurrency` workers submit jobs back to back for `seconds`; completed jobs per second. */
+async function jobsPerSecond(client: EdiffClient, concurrency: number, seconds: number, request: (i: number) => GenerateRequest): Promise<number> {
+  const end = now() + seconds * 1000;
+  let completed = 0;
+  let next = 0;
+  const started = now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (now() < end) {
+        await client.generateImage(request(next++));
+        completed++;
+      }
+    }),
+  );
+  return completed / ((now() - started) / 1000);
+}
+
+async function rawEcho() {
+  const server = await startReadyProcess(fileURLToPath(new URL('echo.ts', import.meta.url)), []);
+  const client = echoClient(server.address);
+  const data = Buffer.alloc(TENSOR_BYTES, 7);
+  try {
+    await timed(200, () => new Promise((resolve) => client.Unary({ id: 0, data }, resolve)));
+    const unary = median(await timed(2000, () => new Promise((resolve) => client.Unary({ id: 0, data }, resolve))));
+    const stream = client.Stream();
+    stream.on('error', () => {}); // the server goes away at the end
+    const pending = new Map<number, () => void>();
+    stream.on('data', (b: { id: number }) => pending.get(b.id)?.());
+    let id = 0;
+    const send = () =>
+      new Promise<void>((resolve) => {
+        const k = id++;
+        pending.set(k, () => {
+          pending.delete(k);
+          resolve();
+        });
+        stream.write({ id: k, data });
+      });
+    await timed(200, send);
+    const streamMs = median(await timed(3000, send));
+    const end = now() + 3000;
+    let done = 0;
+    const t0 = now();
+    await Promise.all(
+      Array.from({ length: 64 }, async () => {
+        while (now() < end) {
+          await send();
+          done++;
+        }
+      }),
+    );
+    const msgsPerS = done / ((now() - t0) / 1000);
+    stream.end();
+    return { raw_unary_echo_ms: unary, raw_stream_echo_ms: streamMs, raw_stream_msgs_per_s: msgsPerS };
+  } finally {
+    client.close();
+    await server.stop();
+  }
+}
+
+/** One evaluation coordinator -> expert node -> coordinator, through RemoteExpert, identity model. */
+async function hop(pack: Pack) {
+  const node = await startNodeProcess('expert-node', ['--pack', pack.dir, '--expert', 'low', '--executor', 'instant']);
+  const expert = new RemoteExpert(pack.manifest.base.experts.find((e) => e.name === 'low')!, node.address);
+  const call = { x: new Float32Array(TENSOR_BYTES / 4).fill(0.5), dims: [3, 64, 64], sigma: 0.5, branches: { cond: {}, uncond: {} }, guidance: 1 };
+  try {
+    await timed(300, () => expert.denoise(call));
+    return { hop_ms: median(await timed(3000, () => expert.denoise(call))) };
+  } finally {
+    expert.close();
+    await node.stop();
+  }
+}
+
+/** One 25-step Heun job on the tiny-unet pack: on a local cluster / in process. */
+async function endToEnd(pack: Pack) {
+  const request = { prompt: 'a red circle on a blue background', sampler: 'heun', steps: 25, seed: 1 };
+  const local = await InProcessPipeline.load(pack);
+  let inProcess: number;
+  try {
+    await local.generate(request);
+    inProcess = median(await timed(5, () => local.generate(request)));
+  } finally {
+    await local.release();
+  }
+  const distributed = await withCluster({ pack: pack.dir }, async (client) => {
+    await client.generateImage(request);
+    return median(await timed(5, () => client.generateImage(request)));
+  });
+  return { e2e_in_process_ms: inProcess, e2e_distributed_ms: distributed, e2e_ratio: distributed / inProcess };
+}
+
+/** Jobs/s with 32 concurrent 64x64 jobs on the reference pack, batching on and off. */
+async function batching(pack: Pack) {
+  const request = (i: number) => ({ prompt: ['a red circle', 'a green square', 'a blue triangle', 'a yellow circle'][i % 4]!, size: 64, seed: i });
+  const run = (expertArgs: string[]) =>
+    withCluster({ pack: pack.dir, superResolution: false, expertArgs }, async (client) => {
+      await client.generateImage(request(0));
+      return jobsPerSecond(client, 32, 10, request);
+    });
+  const on = await run([]);
+  const off = await run(['--max-batch', '1']);
+  return { batching_on_jobs_per_s: on, batching_off_jobs_per_s: off, batching_speedup: on / off };
+}
+
+/** Evaluations/s one coordinator routes for many concurrent jobs, against nodes that answer at once. */
+async function coordinatorThroughput(pack: Pack) {
+  return withCluster({ pack: pack.dir, superResolution: false, expertArgs: ['--executor', 'instant'] }, async (client, cluster) => {
+    const request = (i: number) => ({ prompt: 'a red circle', size: 64, seed: i, sampler: 'euler', steps: 100 });
+    await client.generateImage(request(0));
+    const before = await metricValue(cluster.coordinator.metrics, 'ediff_routed_evaluations_total');
+    const t0 = now();
+    await Promise.all(Array.from({ length: 64 }, (_, i) => client.generateImage(request(i))));
+    const evaluations = (await metricValue(cluster.coordinator.metrics, 'ediff_routed_evaluations_total')) - before;
+    return { coordinator_evals_per_s: evaluations / ((now() - t0) / 1000), coordinator_jobs: 64 };
+  });
+}
+
+/** Jobs/s with 8 simulated-GPU replicas of each expert, against 1; and coordinator memory per in-flight job. */
+async function scaling(pack: Pack) {
+  const simulated = ['--executor', 'simulated-gpu', '--latency-ms', `${SIMULATED_LATENCY.a},${SIMULATED_LATENCY.b}`];
+  const request = (i: number) => ({ prompt: ['a red circle', 'a green square'][i % 2]!, size: 64, seed: i, sampler: 'euler', steps: 8 });
+  // Enough concurrent jobs to keep every replica's batches full: 16 guided evaluations fill a 32-row batch.
+  const perReplica = 48;
+  const run = (replicas: number) =>
+    withCluster({ pack: pack.dir, superResolution: false, replicas, expertArgs: simulated, startTimeoutMs: 180_000 }, async (client) => {
+      await client.generateImage(request(0));
+      return jobsPerSecond(client, perReplica * replicas, 15, request);
+    });
+  const one = await run(1);
+  say(`  1 replica per expert: ${one.toFixed(2)} jobs/s`);
+  const eight = await run(8);
+  say(`  8 replicas per expert: ${eight.toFixed(2)} jobs/s`);
+  return { scaling_jobs_per_s_1: one, scaling_jobs_per_s_8: eight, scaling_efficiency: eight / (8 * one) };
+}
+
+async function memory(pack: Pack) {
+  const simulated = ['--executor', 'simulated-gpu', '--latency-ms', `${SIMULATED_LATENCY.a},${SIMULATED_LATENCY.b}`];
+  return withCluster({ pack: pack.dir, superResolution: false, expertArgs: simulated }, async (client, cluster) => {
+    const jobs = 256;
+    const rss = () => metricValue(cluster.coordinator.metrics, 'process_resident_memory_bytes');
+    const heap = () => metricValue(cluster.coordinator.metrics, 'nodejs_heap_size_used_bytes');
+    await client.generateImage({ prompt: 'a red circle', size: 64, seed: 1, steps: 4, sampler: 'euler' });
+    const idle = { rss: await rss(), heap: await heap() };
+    const abort = new AbortController();
+    const running = Array.from({ length: jobs }, (_, i) => client.generateImage({ prompt: `a red circle ${i}`, size: 64, seed: i, steps: 1000 }, { signal: abort.signal }).catch(() => {}));
+    // Wait until every job is in flight, then take the largest figures over a few seconds.
+    while ((await metricValue(cluster.coordinator.metrics, 'ediff_jobs_in_flight')) < jobs) await new Promise((r) => setTimeout(r, 200));
+    let peak = { rss: 0, heap: 0 };
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      peak = { rss: Math.max(peak.rss, await rss()), heap: Math.max(peak.heap, await heap()) };
+    }
+    abort.abort();
+    await Promise.all(running);
+    const mb = 1024 * 1024;
+    return {
+      coordinator_mb_per_job: (peak.rss - idle.rss) / mb / jobs,
+      coordinator_heap_mb_per_job: (peak.heap - idle.heap) / mb / jobs,
+      coordinator_idle_rss_mb: idle.rss / mb,
+      coordinator_peak_rss_mb: peak.rss / mb,
+    };
+  });
+}
+
+const TARGETS: Record<string, (r: Record<string, number>) => [boolean, string]> = {
+  hop_ms: (r) => [r.hop_ms! <= 1.5 * r.raw_stream_echo_ms!, `<= 1.5 x raw_stream_echo_ms (${(1.5 * r.raw_stream_echo_ms!).toFixed(3)})`],
+  coordinator_evals_per_s: (r) => [r.coordinator_evals_per_s! >= 0.7 * r.raw_stream_msgs_per_s!, `>= 0.7 x raw_stream_msgs_per_s (${(0.7 * r.raw_stream_msgs_per_s!).toFixed(0)})`],
+  e2e_ratio: (r) => [r.e2e_ratio! <= 1.05, '<= 1.05'],
+  batching_speedup: (r) => [r.batching_speedup! >= 3, '>= 3'],
+  scaling_efficiency: (r) => [r.scaling_efficiency! >= 0.9, '>= 0.9'],
+  coordinator_mb_per_job: (r) => [r.coordinator_mb_per_job! <= 1, '<= 1'],
+};
+
+const only = process.argv.slice(2);
+const reference = loadPack(ensureBuiltPack('reference'));
+const tiny = loadPack(ensureBuiltPack('tiny-unet'));
+const steps: [string, () => Promise<Record<string, number>>][] = [
+  ['raw echo', rawEcho],
+  ['hop', () => hop(reference)],
+  ['end to end', () => endToEnd(tiny)],
+  ['batching', () => batching(reference)],
+  ['coordinator throughput', () => coordinatorThroughput(reference)],
+  ['scaling', () => scaling(reference)],
+  ['memory', () => memory(reference)],
+];
+const results: Record<string, number> = {};
+const started = now();
+for (const [name, step] of steps) {
+  if (only.length > 0 && !only.includes(name.split(' ')[0]!)) continue;
+  say(`bench: ${name}...`);
+  const t0 = now();
+  Object.assign(results, await step());
+  say(`  done in ${((now() - t0) / 1000).toFixed(1)} s`);
+}
+const rows = Object.entries(results).map(([name, value]) => {
+  const target = TARGETS[name]?.(results);
+  return { name, value, target: target ? `${target[1]} ${target[0] ? 'met' : 'MISSED'}` : '' };
+});
+console.log(`\n${'figure'.padEnd(30)} ${'value'.padStart(12)}  target`);
+for (const r of rows) console.log(`${r.name.padEnd(30)} ${r.value.toFixed(r.value >= 100 ? 0 : 3).padStart(12)}  ${r.target}`);
+const out = {
+  ...results,
+  meta: {
+    date: new Date().toISOString(),
+    seconds: (now() - started) / 1000,
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model,
+    node: process.version,
+    tensor_bytes: TENSOR_BYTES,
+    simulated_latency_ms: SIMULATED_LATENCY,
+    targets: Object.fromEntries(Object.keys(TARGETS).filter((k) => k in results).map((k) => [k, { target: TARGETS[k]!(results)[1], met: TARGETS[k]!(results)[0] }])),
+  },
+};
+if (only.length === 0) writeFileSync(new URL('results.json', import.meta.url), JSON.stringify(out, null, 2) + '\n');
+else console.log(JSON.stringify(out.meta.targets));
+process.exit(0);
