@@ -13,6 +13,11 @@ import type { RemoteNode } from './remote-nodes.ts';
 
 /** How long a replica that just failed is passed over while others are available. */
 const BENCH_MS = 2000;
+/**
+ * How many more outstanding calls a preferred replica (one holding the job's conditioning) may
+ * have and still be chosen: sending a job elsewhere costs a conditioning upload there.
+ */
+const PREFERENCE = 2;
 
 const retryable = (error: unknown) => error instanceof NodeUnavailableError || error instanceof NodeTimeoutError;
 
@@ -43,16 +48,19 @@ export class ReplicaPool<R extends RemoteNode> {
     return removed;
   }
 
-  /** The replica for the next call: usable, least outstanding work, then `prefer`, then not recently failed. */
+  /**
+   * The replica for the next call: not recently failed, then the least outstanding work, where a
+   * preferred replica counts PREFERENCE calls lighter (ties go to the preferred one).
+   */
   private pick(exclude: ReadonlySet<R>, prefer: (r: R) => boolean): R | undefined {
     const now = Date.now();
-    const benched = (r: R) => now - (this.failedAt.get(r) ?? -Infinity) < BENCH_MS;
     let best: R | undefined;
-    let bestKey: [number, number, number] | undefined;
+    let bestKey: [number, number] | undefined;
     for (const r of this.members) {
       if (r.refused || exclude.has(r)) continue;
-      const key: [number, number, number] = [benched(r) ? 1 : 0, r.outstanding, prefer(r) ? 0 : 1];
-      if (!bestKey || key[0] < bestKey[0] || (key[0] === bestKey[0] && (key[1] < bestKey[1] || (key[1] === bestKey[1] && key[2] < bestKey[2])))) {
+      const benched = now - (this.failedAt.get(r) ?? -Infinity) < BENCH_MS ? 1 : 0;
+      const key: [number, number] = [benched, r.outstanding - (prefer(r) ? PREFERENCE + 0.5 : 0)];
+      if (!bestKey || key[0] < bestKey[0] || (key[0] === bestKey[0] && key[1] < bestKey[1])) {
         best = r;
         bestKey = key;
       }

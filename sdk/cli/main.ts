@@ -58,6 +58,8 @@ generate options:
 cluster up options:
       --port N              the coordinator's port (default 50051; 0 = any free port)
       --host H              the address every process binds (default 127.0.0.1)
+      --replicas N          expert nodes per base expert (default 1)
+      --nats URL            register the nodes in NATS and let the coordinator discover them
       --pack DIR|NAME       as above
       --verbose             show every node's log`;
 
@@ -202,10 +204,31 @@ async function viaCoordinator(address: string, request: GenerateRequest, onEvent
 }
 
 async function clusterUp(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { port: { type: 'string', default: '50051' }, host: { type: 'string', default: '127.0.0.1' }, pack: { type: 'string' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string', default: '50051' },
+      host: { type: 'string', default: '127.0.0.1' },
+      pack: { type: 'string' },
+      replicas: { type: 'string', default: '1' },
+      nats: { type: 'string' },
+      verbose: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
   if (values.help) return void console.log(USAGE);
   const port = number('port', values.port, true)!;
-  const cluster = await startLocalCluster({ pack: packDir(values.pack, false), host: values.host, port, ...(values.verbose && { log: (line: string) => process.stderr.write(`${line}\n`) }) });
+  const replicas = number('replicas', values.replicas, true)!;
+  if (replicas < 1) throw new UsageError(`--replicas must be at least 1, got ${replicas}`);
+  const cluster = await startLocalCluster({
+    pack: packDir(values.pack, false),
+    host: values.host,
+    port,
+    replicas,
+    ...(values.nats && { nats: values.nats }),
+    ...(values.verbose && { log: (line: string) => process.stderr.write(`${line}\n`) }),
+  });
   for (const n of cluster.nodes) process.stderr.write(`  ${n.role.padEnd(12)} ${n.name.padEnd(8)} ${n.address.padEnd(21)} metrics http://${n.metrics}/metrics\n`);
   process.stderr.write(`  ${'coordinator'.padEnd(12)} ${''.padEnd(8)} ${cluster.address.padEnd(21)} metrics http://${cluster.coordinator.metrics}/metrics\n`);
   console.log(`coordinator listening on ${cluster.address}`);

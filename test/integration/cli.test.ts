@@ -53,7 +53,7 @@ test('ediff generate builds the pack on first use, writes the picture, and the e
 });
 
 test('ediff cluster up keeps a cluster running for --coordinator and status, and stops on SIGTERM', async () => {
-  const up = spawn(process.execPath, [bin, 'cluster', 'up', '--port', '0'], { env, cwd: work.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const up = spawn(process.execPath, [bin, 'cluster', 'up', '--port', '0', '--replicas', '2'], { env, cwd: work.dir, stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     const address = await new Promise<string>((resolve, reject) => {
       createInterface({ input: up.stdout! }).on('line', (line) => {
@@ -69,7 +69,8 @@ test('ediff cluster up keeps a cluster running for --coordinator and status, and
     const status = await ediff('status', '--coordinator', address);
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /expert\s+high\s+127\.0\.0\.1:\d+\s+SERVING/);
-    assert.equal(status.stdout.match(/SERVING/g)?.length, 6);
+    assert.equal(status.stdout.match(/expert\s+high\s/g)?.length, 2, 'two replicas of each expert');
+    assert.equal(status.stdout.match(/SERVING/g)?.length, 9);
     const bad = await ediff('generate', 'x', '--coordinator', address, '--sampler', 'nope', '-q');
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /^ediff: sampler: unknown sampler "nope"/);
