@@ -13,6 +13,8 @@ export const COMMON_OPTIONS = {
   pack: { type: 'string' },
   /** NATS URL: register with (nodes) or watch (coordinator) the discovery registry. */
   nats: { type: 'string' },
+  /** The host others reach this process at, when it binds 0.0.0.0 (e.g. a pod IP). */
+  advertise: { type: 'string' },
   host: { type: 'string', default: '127.0.0.1' },
   port: { type: 'string', default: '0' },
   'metrics-port': { type: 'string', default: '0' },
@@ -58,6 +60,8 @@ export interface ReadyMessage {
 /** How a node registers for discovery (see common/discovery.ts). */
 export interface Registration {
   nats: string;
+  /** The host to register instead of the bound one (e.g. the pod IP when binding 0.0.0.0). */
+  advertise?: string | undefined;
   record: Omit<NodeRecord, 'load' | 'heartbeat_ms' | 'metrics' | 'address'>;
   load?: () => number;
 }
@@ -73,7 +77,15 @@ export async function announceAndServe(
 ): Promise<MetricsServer> {
   const metrics = await serveMetrics(o.registry, o.host, o.metricsPort);
   const registration = o.register
-    ? await NodeRegistration.start(o.register.nats, { ...o.register.record, address: o.server.address, metrics: metrics.address }, o.register.load)
+    ? await NodeRegistration.start(
+        o.register.nats,
+        {
+          ...o.register.record,
+          address: o.register.advertise ? `${o.register.advertise}:${o.server.port}` : o.server.address,
+          metrics: o.register.advertise ? `${o.register.advertise}:${metrics.port}` : metrics.address,
+        },
+        o.register.load,
+      )
     : null;
   const ready: ReadyMessage = { event: 'ready', role: o.role, name: o.name, address: o.server.address, metrics: metrics.address };
   process.stdout.write(JSON.stringify(ready) + '\n');

@@ -75,7 +75,7 @@ try {
   const encoders = await EncoderEnsemble.load(pack);
   const registry = createRegistry(ROLE);
   const server = await startServer(values.host, port(ROLE, 'port', values.port), (s) => s.addService(ediffProtos().EncoderNode.service, handlers(pack, encoders, registry)));
-  const register = values.nats ? { nats: values.nats, record: { role: 'encoder' as const, name: 'encoder', pack: pack.manifest.name, pack_hash: pack.hash, capacity: 1 } } : undefined;
+  const register = values.nats ? { nats: values.nats, advertise: values.advertise, record: { role: 'encoder' as const, name: 'encoder', pack: pack.manifest.name, pack_hash: pack.hash, capacity: 1 } } : undefined;
   await announceAndServe({ role: ROLE, name: 'encoder', server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']), ...(register && { register }) }, () =>
     encoders.release(),
   );

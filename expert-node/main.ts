@@ -83,7 +83,7 @@ try {
     s.addService(ediffProtos().ExpertNode.service, expertNodeHandlers({ pack, spec, inputDims: model?.inputDims() ?? null, cache, scheduler, metrics })),
   );
   const register = values.nats
-    ? { nats: values.nats, record: { role: 'expert' as const, name: spec.name, pack: pack.manifest.name, pack_hash: pack.hash, sigma_lo: spec.sigma_lo, sigma_hi: spec.sigma_hi, capacity: batching.maxBatch }, load: () => scheduler.queued }
+    ? { nats: values.nats, advertise: values.advertise, record: { role: 'expert' as const, name: spec.name, pack: pack.manifest.name, pack_hash: pack.hash, sigma_lo: spec.sigma_lo, sigma_hi: spec.sigma_hi, capacity: batching.maxBatch }, load: () => scheduler.queued }
     : undefined;
   await announceAndServe({ role: ROLE, name: spec.name, server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']), ...(register && { register }) }, async () => {
     scheduler.stop();

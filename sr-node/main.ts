@@ -83,7 +83,7 @@ try {
   const server = await startServer(values.host, port(ROLE, 'port', values.port), (s) =>
     s.addService(ediffProtos().SuperResolutionNode.service, handlers(pack, stage, models.map((m) => new LocalExpert(m)), registry)),
   );
-  const register = values.nats ? { nats: values.nats, record: { role: 'sr' as const, name: stage.name, pack: pack.manifest.name, pack_hash: pack.hash, capacity: 1 } } : undefined;
+  const register = values.nats ? { nats: values.nats, advertise: values.advertise, record: { role: 'sr' as const, name: stage.name, pack: pack.manifest.name, pack_hash: pack.hash, capacity: 1 } } : undefined;
   await announceAndServe({ role: ROLE, name: stage.name, server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']), ...(register && { register }) }, async () => {
     await Promise.all(models.map((m) => m.release()));
   });
