@@ -12,7 +12,7 @@ import { Status, toServiceError } from '../common/grpc/status.ts';
 import { toWire } from '../common/grpc/tensor.ts';
 import { generateRequestFromWire } from '../common/grpc/generate-request.ts';
 import { encodePng } from '../common/image.ts';
-import type { ExpertSpec } from '../common/pack/manifest.ts';
+import { SR_DEFAULT_GUIDANCE, type ExpertSpec } from '../common/pack/manifest.ts';
 import { runJob } from '../common/pipeline/job.ts';
 import { availableSizes } from '../common/pipeline/request.ts';
 import { clampImage } from '../common/pipeline/stage.ts';
@@ -40,7 +40,7 @@ export function describePipeline(backend: ClusterBackend): PipelineDescription {
     description: m.description ?? '',
     encoders: m.encoders.map((e) => ({ name: e.name, kind: e.kind, outputs: Object.values(e.outputs) })),
     experts: m.base.experts.map((e) => expertInfo(e, m.defaults.guidance)),
-    superResolution: m.super_resolution.map((s) => ({ name: s.name, fromSize: s.from_size, size: s.size, sampler: s.sampler, steps: s.steps, experts: s.experts.map((e) => expertInfo(e, 1)) })),
+    superResolution: m.super_resolution.map((s) => ({ name: s.name, fromSize: s.from_size, size: s.size, sampler: s.sampler, steps: s.steps, experts: s.experts.map((e) => expertInfo(e, SR_DEFAULT_GUIDANCE)) })),
     defaults: { sampler: m.defaults.sampler, steps: m.defaults.steps, guidance: m.defaults.guidance, sigmaMin: m.defaults.sigma_min, sigmaMax: m.defaults.sigma_max, rho: m.defaults.rho, paintWeight: m.defaults.paint_weight },
     sizes: availableSizes(m),
     samplers: Object.keys(SAMPLERS),

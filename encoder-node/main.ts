@@ -10,11 +10,10 @@ import { ediffProtos } from '../common/grpc/proto.ts';
 import { startServer } from '../common/grpc/server.ts';
 import { Status, toServiceError } from '../common/grpc/status.ts';
 import { conditioningToWire } from '../common/grpc/tensor.ts';
-import { InvalidArgumentError } from '../common/errors.ts';
 import { LATENCY_BUCKETS, createRegistry, prom } from '../common/metrics.ts';
 import { COMMON_OPTIONS, announceAndServe, log, parseFlags, port } from '../common/node-process.ts';
 import { loadPack, type Pack } from '../common/pack/load.ts';
-import { MAX_PROMPT_CHARS } from '../common/pipeline/request.ts';
+import { checkPrompt } from '../common/pipeline/request.ts';
 import { ConditioningBuilder } from '../common/runtime/conditioning.ts';
 import { EncoderEnsemble } from '../common/runtime/encoders.ts';
 import type { Registry } from 'prom-client';
@@ -45,9 +44,8 @@ function handlers(pack: Pack, encoders: EncoderEnsemble, registry: Registry): En
       const end = seconds.startTimer();
       try {
         const r = call.request;
-        if (r.prompt.length > MAX_PROMPT_CHARS) throw new InvalidArgumentError('prompt', `is ${r.prompt.length} characters long; the limit is ${MAX_PROMPT_CHARS}`);
         const conditioning = await builder.branch({
-          prompt: r.prompt,
+          prompt: checkPrompt('prompt', r.prompt),
           style: r.styleImage.length > 0 ? r.styleImage : null,
           paint: r.paint.map((p) => ({ phrase: p.phrase, mask: p.mask })),
           paintWeight: r.paintWeight,

@@ -104,6 +104,9 @@ export interface PackManifest {
   defaults: SamplingDefaults & { guidance: number; paint_weight: number };
 }
 
+/** Guidance of an SR expert that sets none: SR stages run unguided unless the pack says otherwise. */
+export const SR_DEFAULT_GUIDANCE = 1;
+
 /** Inputs an expert may list besides encoder outputs. */
 export const BUILTIN_EXPERT_INPUTS = ['paint', 'paint_weight'] as const;
 

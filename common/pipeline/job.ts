@@ -4,8 +4,7 @@
  * The in-process pipeline and the coordinator are two PipelineBackends of this one function, so
  * they produce the same image.
  */
-import { InvalidArgumentError } from '../errors.ts';
-import type { PackManifest, SuperResolutionStage } from '../pack/manifest.ts';
+import { SR_DEFAULT_GUIDANCE, type PackManifest, type SuperResolutionStage } from '../pack/manifest.ts';
 import { NoiseGenerator } from '../rng.ts';
 import { unconditionalBranch, type BranchRequest } from '../runtime/conditioning.ts';
 import type { Conditioning } from '../runtime/encoders.ts';
@@ -64,7 +63,6 @@ export async function runJob(backend: PipelineBackend, request: GenerateRequest,
   const m = backend.manifest;
   const r = resolveRequest(m, request);
   const { signal, onProgress } = options;
-  if (r.paint.length > 0 && !m.paint) throw new InvalidArgumentError('paint', `pack ${m.name} does not support paint-with-words`);
   const branch = (prompt: string, paintRequired: boolean): BranchRequest => ({ prompt, style: r.style, paint: r.paint, paintWeight: r.paintWeight, paintRequired });
   const uncond = await backend.encode(unconditionalBranch(r.negativePrompt), signal);
   const first: Branches = { cond: await backend.encode(branch(r.prompt, true), signal), uncond };
@@ -118,7 +116,7 @@ export function runSuperResolution(stage: SuperResolutionStage, channels: number
     experts,
     sampling: stage,
     dims: [channels, stage.size, stage.size],
-    guidance: (e) => e.guidance ?? 1,
+    guidance: (e) => e.guidance ?? SR_DEFAULT_GUIDANCE,
     branchesAt: () => run.branches,
     rng: run.rng,
     lowRes: run.lowRes,

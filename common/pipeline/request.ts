@@ -63,7 +63,8 @@ export interface ResolvedRequest {
 /** The output sizes a pack can produce: the base size, then each SR stage's. */
 export const availableSizes = (m: PackManifest) => [m.base.size, ...m.super_resolution.map((s) => s.size)];
 
-function checkPrompt(field: string, value: unknown): string {
+/** A prompt within the length limit (INVALID_ARGUMENT naming `field` otherwise). */
+export function checkPrompt(field: string, value: unknown): string {
   if (typeof value !== 'string') throw new InvalidArgumentError(field, 'must be a string');
   if (value.length > MAX_PROMPT_CHARS) throw new InvalidArgumentError(field, `is ${value.length} characters long; the limit is ${MAX_PROMPT_CHARS}`);
   return value;
