@@ -1,7 +1,9 @@
 /**
  * A plain grpc-js echo server and client (no ediff code on the path): the transport's own cost
- * for a 3x64x64 float32 tensor, to compare our evaluation hop against. `node --import tsx
- * bench/echo.ts` serves on a free port and prints it.
+ * for a 3x64x64 float32 tensor, to compare our evaluation hop against.
+ *   node --import tsx bench/echo.ts                       serves on a free port and prints it
+ *   node --import tsx bench/echo.ts --load ADDRESS SECS   streams to it with 64 in flight and
+ *                                                         prints {"msgs_per_s": N}
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -20,8 +22,46 @@ type EchoClient = grpc.Client & {
 const definition = protoLoader.loadSync(fileURLToPath(new URL('echo.proto', import.meta.url)), { longs: Number, defaults: true });
 const Echo = (grpc.loadPackageDefinition(definition) as unknown as { bench: { Echo: (new (address: string, credentials: grpc.ChannelCredentials, options: object) => EchoClient) & { service: grpc.ServiceDefinition } } }).bench.Echo;
 
+export const TENSOR_BYTES = 3 * 64 * 64 * 4;
+
 export function echoClient(address: string): EchoClient {
   return new Echo(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+}
+
+/** A bidirectional echo stream: `send` resolves when its message has come back. */
+export function echoStream(client: EchoClient) {
+  const stream = client.Stream();
+  stream.on('error', () => {}); // the server goes away at the end
+  const pending = new Map<number, () => void>();
+  stream.on('data', (b: { id: number }) => pending.get(b.id)?.());
+  const data = Buffer.alloc(TENSOR_BYTES, 7);
+  let id = 0;
+  const send = () =>
+    new Promise<void>((resolve) => {
+      const k = id++;
+      pending.set(k, () => {
+        pending.delete(k);
+        resolve();
+      });
+      stream.write({ id: k, data });
+    });
+  return { send, end: () => stream.end() };
+}
+
+/** Round trips per second with `inFlight` messages in flight, over `seconds`. */
+export async function streamThroughput(send: () => Promise<void>, seconds: number, inFlight = 64): Promise<number> {
+  const end = performance.now() + seconds * 1000;
+  let done = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (performance.now() < end) {
+        await send();
+        done++;
+      }
+    }),
+  );
+  return done / ((performance.now() - t0) / 1000);
 }
 
 async function serve(): Promise<void> {
@@ -37,4 +77,18 @@ async function serve(): Promise<void> {
   console.log(JSON.stringify({ event: 'ready', address: `127.0.0.1:${port}` }));
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await serve();
+async function load(address: string, seconds: number): Promise<void> {
+  const client = echoClient(address);
+  const stream = echoStream(client);
+  for (let i = 0; i < 300; i++) await stream.send();
+  const msgsPerS = await streamThroughput(stream.send, seconds);
+  stream.end();
+  client.close();
+  console.log(JSON.stringify({ msgs_per_s: msgsPerS }));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [mode, address, seconds] = process.argv.slice(2);
+  if (mode === '--load') await load(address!, Number(seconds));
+  else await serve();
+}

@@ -2,19 +2,22 @@
  * `npm run bench`: the scale-out figures, each measured side by side in one run, all with a
  * 3x64x64 float32 tensor. Prints a table and writes bench/results.json. See bench/README.md.
  */
+import { execFile } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { ensureBuiltPack } from '../common/packs/cache.ts';
 import { loadPack, type Pack } from '../common/pack/load.ts';
 import { InProcessPipeline } from '../common/pipeline/in-process.ts';
 import { RemoteExpert } from '../coordinator/remote-expert.ts';
 import { EdiffClient, type GenerateRequest } from '../sdk/client.ts';
-import { startLocalCluster, startNodeProcess, startReadyProcess, type LocalClusterOptions } from '../sdk/local-cluster.ts';
-import { echoClient } from './echo.ts';
+import { RUNTIME_FLAGS, startLocalCluster, startNodeProcess, startReadyProcess, type LocalClusterOptions } from '../sdk/local-cluster.ts';
+import { echoClient, echoStream, streamThroughput, TENSOR_BYTES } from './echo.ts';
 
-const TENSOR_BYTES = 3 * 64 * 64 * 4;
+const ECHO = fileURLToPath(new URL('echo.ts', import.meta.url));
+const run = promisify(execFile);
 /** The simulated GPU: a + b * rows milliseconds per batch (see bench/README.md). */
 const SIMULATED_LATENCY = { a: 150, b: 2 };
 
@@ -70,46 +73,41 @@ async function jobsPerSecond(client: EdiffClient, concurrency: number, seconds: 
 }
 
 async function rawEcho() {
-  const server = await startReadyProcess(fileURLToPath(new URL('echo.ts', import.meta.url)), []);
+  const server = await startReadyProcess(ECHO, []);
   const client = echoClient(server.address);
   const data = Buffer.alloc(TENSOR_BYTES, 7);
   try {
     await timed(200, () => new Promise((resolve) => client.Unary({ id: 0, data }, resolve)));
     const unary = median(await timed(2000, () => new Promise((resolve) => client.Unary({ id: 0, data }, resolve))));
-    const stream = client.Stream();
-    stream.on('error', () => {}); // the server goes away at the end
-    const pending = new Map<number, () => void>();
-    stream.on('data', (b: { id: number }) => pending.get(b.id)?.());
-    let id = 0;
-    const send = () =>
-      new Promise<void>((resolve) => {
-        const k = id++;
-        pending.set(k, () => {
-          pending.delete(k);
-          resolve();
-        });
-        stream.write({ id: k, data });
-      });
-    await timed(200, send);
-    const streamMs = median(await timed(3000, send));
-    const end = now() + 3000;
-    let done = 0;
-    const t0 = now();
-    await Promise.all(
-      Array.from({ length: 64 }, async () => {
-        while (now() < end) {
-          await send();
-          done++;
-        }
-      }),
-    );
-    const msgsPerS = done / ((now() - t0) / 1000);
+    const stream = echoStream(client);
+    await timed(200, stream.send);
+    const streamMs = median(await timed(3000, stream.send));
+    const msgsPerS = await streamThroughput(stream.send, 3);
     stream.end();
     return { raw_unary_echo_ms: unary, raw_stream_echo_ms: streamMs, raw_stream_msgs_per_s: msgsPerS };
   } finally {
     client.close();
     await server.stop();
   }
+}
+
+/**
+ * The echo's throughput with V8's default heap sizing on both ends, against RUNTIME_FLAGS (what
+ * every ediff process and this benchmark run with): the figures above use RUNTIME_FLAGS.
+ */
+async function heapFlags() {
+  const throughput = async (runtimeFlags: string[]) => {
+    const server = await startReadyProcess(ECHO, [], { runtimeFlags });
+    try {
+      const { stdout } = await run(process.execPath, [...runtimeFlags, '--import', import.meta.resolve('tsx'), ECHO, '--load', server.address, '3']);
+      return (JSON.parse(stdout) as { msgs_per_s: number }).msgs_per_s;
+    } finally {
+      await server.stop();
+    }
+  };
+  const defaults = await throughput([]);
+  const tuned = await throughput(RUNTIME_FLAGS);
+  return { echo_default_heap_msgs_per_s: defaults, echo_runtime_flags_msgs_per_s: tuned };
 }
 
 /** One evaluation coordinator -> expert node -> coordinator, through RemoteExpert, identity model. */
@@ -252,6 +250,7 @@ const reference = loadPack(ensureBuiltPack('reference'));
 const tiny = loadPack(ensureBuiltPack('tiny-unet'));
 const steps: [string, () => Promise<Record<string, number>>][] = [
   ['raw echo', rawEcho],
+  ['heap flags', heapFlags],
   ['hop', () => hop(reference)],
   ['end to end', () => endToEnd(tiny)],
   ['batching', () => batching(reference)],
@@ -272,8 +271,8 @@ const rows = Object.entries(results).map(([name, value]) => {
   const target = TARGETS[name]?.(results);
   return { name, value, target: target ? `${target[1]} ${target[0] ? 'met' : 'MISSED'}` : '' };
 });
-console.log(`\n${'figure'.padEnd(30)} ${'value'.padStart(12)}  target`);
-for (const r of rows) console.log(`${r.name.padEnd(30)} ${r.value.toFixed(r.value >= 100 ? 0 : 3).padStart(12)}  ${r.target}`);
+console.log(`\n${'figure'.padEnd(34)} ${'value'.padStart(12)}  target`);
+for (const r of rows) console.log(`${r.name.padEnd(34)} ${r.value.toFixed(r.value >= 100 ? 0 : 3).padStart(12)}  ${r.target}`);
 const out = {
   ...results,
   meta: {

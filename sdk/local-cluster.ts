@@ -30,8 +30,10 @@ export interface LocalClusterOptions {
   expertArgs?: string[];
   /** Start the SR nodes. @default true */
   superResolution?: boolean;
-  /** Node.js flags for every process (e.g. --cpu-prof --cpu-prof-dir=DIR, to profile). */
+  /** Node.js flags for every process (e.g. --cpu-prof --cpu-prof-dir=DIR, to profile), after RUNTIME_FLAGS. */
   nodeFlags?: string[];
+  /** Node.js flags in place of RUNTIME_FLAGS ([] = V8's defaults, which the benchmarks compare). */
+  runtimeFlags?: string[];
 }
 
 export interface ClusterProcess extends ReadyMessage {
@@ -65,15 +67,23 @@ export const DEPLOYABLES = {
 } as const;
 
 /** Starts one deployable as a child process and waits for its ready line. */
-type ProcessOptions = Pick<LocalClusterOptions, 'log' | 'startTimeoutMs' | 'nodeFlags'>;
+type ProcessOptions = Pick<LocalClusterOptions, 'log' | 'startTimeoutMs' | 'nodeFlags' | 'runtimeFlags'>;
 
 export function startNodeProcess(deployable: keyof typeof DEPLOYABLES, args: string[], o: ProcessOptions = {}): Promise<ClusterProcess> {
   return startReadyProcess(script(DEPLOYABLES[deployable]), args, o);
 }
 
+/**
+ * Node.js flags every ediff process runs with (deploy/Dockerfile and `npm run bench` pass the
+ * same). With V8's default initial old-generation size, a process moving thousands of 48 KiB
+ * tensors a second runs a full mark-compact every ~50-100 ms, which costs about half its CPU; a
+ * larger start ends most of them (bench/README.md, "Garbage collection").
+ */
+export const RUNTIME_FLAGS = ['--initial-old-space-size=128'];
+
 /** Runs a TypeScript file (through tsx) and waits for the `{"event":"ready",...}` line on its stdout. */
 export function startReadyProcess(path: string, args: string[], o: ProcessOptions = {}): Promise<ClusterProcess> {
-  const child = spawn(process.execPath, [...(o.nodeFlags ?? []), '--import', TSX, path, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(o.runtimeFlags ?? RUNTIME_FLAGS), ...(o.nodeFlags ?? []), '--import', TSX, path, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   void exited.then(() => live.delete(child));

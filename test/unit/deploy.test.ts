@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { ensureBuiltPack } from '../../common/packs/cache.ts';
 import { loadPack } from '../../common/pack/load.ts';
+import { RUNTIME_FLAGS } from '../../sdk/local-cluster.ts';
 import { tempDir } from '../helpers/reference.ts';
 
 const run = promisify(execFile);
@@ -64,4 +65,11 @@ test('the Kubernetes manifests run one Deployment per expert and SR stage of the
   for (const h of hpas) assert.ok(deployments.some((d) => d.metadata.name === h.spec.scaleTargetRef!.name), h.metadata.name);
   assert.ok(all.some((r) => r.kind === 'Service' && r.metadata.name === 'nats'));
   assert.ok(all.some((r) => r.kind === 'Service' && r.metadata.name === 'coordinator'));
+});
+
+test('the container image and the benchmarks run Node.js with the same flags as the local cluster', () => {
+  const entrypoint = /^ENTRYPOINT (.*)$/m.exec(readFileSync(new URL('deploy/Dockerfile', root), 'utf8'))![1]!;
+  assert.deepEqual(JSON.parse(entrypoint), ['node', ...RUNTIME_FLAGS, '--import', 'tsx']);
+  const scripts = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  assert.equal(scripts.bench, `node ${RUNTIME_FLAGS.join(' ')} --import tsx bench/run.ts`);
 });
