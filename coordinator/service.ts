@@ -76,6 +76,7 @@ export function coordinatorHandlers(backend: ClusterBackend, metrics: Coordinato
           onProgress: (e) => {
             if (e.type !== 'evaluation') return;
             metrics.evaluations.inc({ stage: e.stage, expert: e.expert, replica: e.replica });
+            if (request.progress === 'none') return;
             const { type: _, ...evaluation } = e;
             write({ evaluation });
           },

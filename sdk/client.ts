@@ -97,9 +97,13 @@ export class EdiffClient {
     }
   }
 
-  /** Runs a job and returns its result (progress events are passed to `onEvent`). */
+  /**
+   * Runs a job and returns its result. Progress events are passed to `onEvent`; without one, the
+   * coordinator is asked not to send an event per evaluation (`progress: 'none'`).
+   */
   async generateImage(request: GenerateCall, o: { signal?: AbortSignal; onEvent?: (e: GenerateEvent) => void } = {}): Promise<Extract<GenerateEvent, { type: 'result' }>> {
-    for await (const event of this.generate(request, o.signal ? { signal: o.signal } : {})) {
+    const call = o.onEvent || request.progress ? request : { ...request, progress: 'none' as const };
+    for await (const event of this.generate(call, o.signal ? { signal: o.signal } : {})) {
       if (event.type === 'result') return event;
       o.onEvent?.(event);
     }

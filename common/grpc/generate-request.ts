@@ -1,12 +1,15 @@
 /** GenerateRequest between the pipeline's form and the wire's, both ways (SDK and coordinator). */
 import type { GenerateRequest as WireRequest, GenerateRequest__Output as WireRequestOutput } from './generated/ediff/v1/GenerateRequest.ts';
 import type { GenerateRequest } from '../pipeline/request.ts';
+import { InvalidArgumentError } from '../errors.ts';
 import { fromWire, toWire } from './tensor.ts';
 
 /** A request plus the options that only concern its stream of events. */
 export interface GenerateCall extends GenerateRequest {
   /** Send a preview of the denoised estimate every k base steps. @default 0 (none) */
   previewEvery?: number;
+  /** 'none': no event per evaluation, only previews (if asked for) and the result. @default 'evaluations' */
+  progress?: 'evaluations' | 'none';
 }
 
 export function generateRequestToWire(r: GenerateCall): WireRequest {
@@ -24,11 +27,12 @@ export function generateRequestToWire(r: GenerateCall): WireRequest {
     ...(r.paintWeight !== undefined && { paintWeight: r.paintWeight }),
     ...(r.promptSwitch && { promptSwitch: r.promptSwitch }),
     previewEvery: r.previewEvery ?? 0,
+    progress: r.progress === 'none' ? 'PROGRESS_NONE' : 'PROGRESS_EVALUATIONS',
   };
 }
 
 /** The wire request as the pipeline's (proto3 `optional` fields keep their absence). */
-export function generateRequestFromWire(r: WireRequestOutput): GenerateCall & { previewEvery: number } {
+export function generateRequestFromWire(r: WireRequestOutput): GenerateCall & Required<Pick<GenerateCall, 'previewEvery' | 'progress'>> {
   return {
     prompt: r.prompt,
     negativePrompt: r.negativePrompt,
@@ -43,5 +47,12 @@ export function generateRequestFromWire(r: WireRequestOutput): GenerateCall & { 
     ...(r.paintWeight !== undefined && { paintWeight: r.paintWeight }),
     ...(r.promptSwitch && { promptSwitch: { prompt: r.promptSwitch.prompt, atFraction: r.promptSwitch.atFraction } }),
     previewEvery: r.previewEvery,
+    progress: progressFromWire(r.progress),
   };
+}
+
+function progressFromWire(p: WireRequestOutput['progress']): NonNullable<GenerateCall['progress']> {
+  if (p === 'PROGRESS_EVALUATIONS') return 'evaluations';
+  if (p === 'PROGRESS_NONE') return 'none';
+  throw new InvalidArgumentError('progress', `must be PROGRESS_EVALUATIONS or PROGRESS_NONE, got ${p}`);
 }

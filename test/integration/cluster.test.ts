@@ -8,7 +8,8 @@ import sharp from 'sharp';
 import { encodePng } from '../../common/image.ts';
 import { InProcessPipeline } from '../../common/pipeline/in-process.ts';
 import { Status } from '../../common/grpc/status.ts';
-import { PROTO_DIR } from '../../common/grpc/proto.ts';
+import * as grpc from '@grpc/grpc-js';
+import { PROTO_DIR, ediffProtos } from '../../common/grpc/proto.ts';
 import { EdiffClient, EdiffError, type GenerateEvent, type GenerateRequest } from '../../sdk/client.ts';
 import { classify, halfMaskPng, solidPng, tempDir } from '../helpers/reference.ts';
 import { metricSum, startTestCluster, type TestCluster } from '../helpers/cluster.ts';
@@ -125,6 +126,29 @@ test('previews arrive every k steps as PNGs of the base size', async () => {
   assert.deepEqual(previews.map((p) => p.step), [4, 9]);
   const meta = await sharp(previews[0]!.png).metadata();
   assert.deepEqual([meta.format, meta.width, meta.height], ['png', 64, 64]);
+});
+
+test("progress 'none' sends no evaluation events, still previews and the result; the metrics still count", async () => {
+  const routed = () => metricSum(t.cluster.coordinator.metrics, 'ediff_routed_evaluations_total');
+  const before = await routed();
+  const { events } = await collect({ prompt: 'a blue circle', size: 64, seed: 4, steps: 10, sampler: 'euler', previewEvery: 5, progress: 'none' });
+  assert.deepEqual(events.map((e) => e.type), ['preview', 'preview', 'result']);
+  assert.equal((await routed()) - before, 10);
+  // A progress value the coordinator does not know is refused, naming the field.
+  const raw = new (ediffProtos().Coordinator)(t.cluster.address, grpc.credentials.createInsecure());
+  try {
+    const call = raw.Generate({ prompt: 'a blue circle', size: 64, progress: 7 as unknown as 'PROGRESS_NONE' });
+    await assert.rejects(
+      new Promise((resolve, reject) => {
+        call.on('data', () => {});
+        call.on('error', reject);
+        call.on('end', resolve);
+      }),
+      (error: grpc.ServiceError) => error.code === grpc.status.INVALID_ARGUMENT && /^progress: must be PROGRESS_EVALUATIONS or PROGRESS_NONE, got 7/.test(error.details),
+    );
+  } finally {
+    raw.close();
+  }
 });
 
 test('DescribePipeline and GetClusterStatus tell what the cluster serves', async () => {

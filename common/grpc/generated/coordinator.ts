@@ -47,6 +47,7 @@ export interface ProtoGrpcType {
       PipelineDefaults: MessageTypeDefinition<_ediff_v1_PipelineDefaults, _ediff_v1_PipelineDefaults__Output>
       PipelineDescription: MessageTypeDefinition<_ediff_v1_PipelineDescription, _ediff_v1_PipelineDescription__Output>
       PreviewEvent: MessageTypeDefinition<_ediff_v1_PreviewEvent, _ediff_v1_PreviewEvent__Output>
+      Progress: EnumTypeDefinition
       PromptSwitch: MessageTypeDefinition<_ediff_v1_PromptSwitch, _ediff_v1_PromptSwitch__Output>
       StageTiming: MessageTypeDefinition<_ediff_v1_StageTiming, _ediff_v1_StageTiming__Output>
       SuperResolutionInfo: MessageTypeDefinition<_ediff_v1_SuperResolutionInfo, _ediff_v1_SuperResolutionInfo__Output>

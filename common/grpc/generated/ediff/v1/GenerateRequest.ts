@@ -3,6 +3,7 @@
 import type { Tensor as _ediff_v1_Tensor, Tensor__Output as _ediff_v1_Tensor__Output } from '../../ediff/v1/Tensor';
 import type { PaintRegion as _ediff_v1_PaintRegion, PaintRegion__Output as _ediff_v1_PaintRegion__Output } from '../../ediff/v1/PaintRegion';
 import type { PromptSwitch as _ediff_v1_PromptSwitch, PromptSwitch__Output as _ediff_v1_PromptSwitch__Output } from '../../ediff/v1/PromptSwitch';
+import type { Progress as _ediff_v1_Progress, Progress__Output as _ediff_v1_Progress__Output } from '../../ediff/v1/Progress';
 
 export interface GenerateRequest {
   'prompt'?: (string);
@@ -45,6 +46,10 @@ export interface GenerateRequest {
    * Send a preview of the denoised estimate every k base steps; 0 = none.
    */
   'previewEvery'?: (number);
+  /**
+   * Which progress events to send.
+   */
+  'progress'?: (_ediff_v1_Progress);
   '_seed'?: "seed";
   '_steps'?: "steps";
   '_guidance'?: "guidance";
@@ -93,6 +98,10 @@ export interface GenerateRequest__Output {
    * Send a preview of the denoised estimate every k base steps; 0 = none.
    */
   'previewEvery': (number);
+  /**
+   * Which progress events to send.
+   */
+  'progress': (_ediff_v1_Progress__Output);
   '_seed'?: "seed";
   '_steps'?: "steps";
   '_guidance'?: "guidance";
