@@ -13,7 +13,7 @@ import { loadPack, type Pack } from '../common/pack/load.ts';
 import { InProcessPipeline } from '../common/pipeline/in-process.ts';
 import { RemoteExpert } from '../coordinator/remote-expert.ts';
 import { EdiffClient, type GenerateRequest } from '../sdk/client.ts';
-import { RUNTIME_FLAGS, startLocalCluster, startNodeProcess, startReadyProcess, type LocalClusterOptions } from '../sdk/local-cluster.ts';
+import { RUNTIME_FLAGS, startLocalCluster, startNodeProcess, startReadyProcess, type LocalCluster, type LocalClusterOptions } from '../sdk/local-cluster.ts';
 import { echoClient, echoStream, streamThroughput, TENSOR_BYTES } from './echo.ts';
 
 const ECHO = fileURLToPath(new URL('echo.ts', import.meta.url));
@@ -44,7 +44,7 @@ async function metricValue(address: string, name: string): Promise<number> {
 }
 
 /** A cluster and a client for one benchmark; always stopped. */
-async function withCluster<T>(o: LocalClusterOptions, work: (client: EdiffClient, cluster: Awaited<ReturnType<typeof startLocalCluster>>) => Promise<T>): Promise<T> {
+async function withCluster<T>(o: LocalClusterOptions, work: (client: EdiffClient, cluster: LocalCluster) => Promise<T>): Promise<T> {
   const cluster = await startLocalCluster(o);
   const client = new EdiffClient(cluster.address);
   try {
@@ -72,6 +72,7 @@ async function jobsPerSecond(client: EdiffClient, concurrency: number, seconds: 
   return completed / ((now() - started) / 1000);
 }
 
+/** The plain echo: a unary call's round trip, and the stream's round trips/s with 64 in flight. */
 async function rawEcho() {
   const server = await startReadyProcess(ECHO, []);
   const client = echoClient(server.address);
@@ -81,10 +82,9 @@ async function rawEcho() {
     const unary = median(await timed(2000, () => new Promise((resolve) => client.Unary({ id: 0, data }, resolve))));
     const stream = echoStream(client);
     await timed(200, stream.send);
-    const streamMs = median(await timed(3000, stream.send));
     const msgsPerS = await streamThroughput(stream.send, 3);
     stream.end();
-    return { raw_unary_echo_ms: unary, raw_stream_echo_ms: streamMs, raw_stream_msgs_per_s: msgsPerS };
+    return { raw_unary_echo_ms: unary, raw_stream_msgs_per_s: msgsPerS };
   } finally {
     client.close();
     await server.stop();
@@ -110,17 +110,34 @@ async function heapFlags() {
   return { echo_default_heap_msgs_per_s: defaults, echo_runtime_flags_msgs_per_s: tuned };
 }
 
-/** One evaluation coordinator -> expert node -> coordinator, through RemoteExpert, identity model. */
+/**
+ * One evaluation coordinator -> expert node -> coordinator, through RemoteExpert, identity model;
+ * and the plain echo stream's round trip (one message in flight), in alternating blocks so that
+ * both see the same machine (its speed drifts from second to second).
+ */
 async function hop(pack: Pack) {
   const node = await startNodeProcess('expert-node', ['--pack', pack.dir, '--expert', 'low', '--executor', 'instant']);
+  const echo = await startReadyProcess(ECHO, []);
   const expert = new RemoteExpert(pack.manifest.base.experts.find((e) => e.name === 'low')!, node.address);
+  const client = echoClient(echo.address);
+  const stream = echoStream(client);
   const call = { x: new Float32Array(TENSOR_BYTES / 4).fill(0.5), dims: [3, 64, 64], sigma: 0.5, branches: { cond: {}, uncond: {} }, guidance: 1 };
+  const evaluate = () => expert.denoise(call);
   try {
-    await timed(300, () => expert.denoise(call));
-    return { hop_ms: median(await timed(3000, () => expert.denoise(call))) };
+    await timed(300, stream.send);
+    await timed(300, evaluate);
+    const echoMs: number[] = [];
+    const hopMs: number[] = [];
+    for (let block = 0; block < 10; block++) {
+      echoMs.push(...(await timed(300, stream.send)));
+      hopMs.push(...(await timed(300, evaluate)));
+    }
+    return { raw_stream_echo_ms: median(echoMs), hop_ms: median(hopMs) };
   } finally {
+    stream.end();
+    client.close();
     expert.close();
-    await node.stop();
+    await Promise.all([node.stop(), echo.stop()]);
   }
 }
 
@@ -189,21 +206,49 @@ async function coordinatorThroughput(pack: Pack) {
 }
 
 /** Jobs/s with 8 simulated-GPU replicas of each expert, against 1; and coordinator memory per in-flight job. */
+/** CPU seconds used so far by every process of a cluster (prom-client's process_cpu_seconds_total). */
+async function clusterCpuSeconds(cluster: LocalCluster): Promise<number> {
+  const all = await Promise.all([cluster.coordinator, ...cluster.nodes].map((p) => metricValue(p.metrics, 'process_cpu_seconds_total')));
+  return all.reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Jobs/s with 8 simulated-GPU replicas of each expert, against 1, with enough concurrent jobs to
+ * keep every replica's batches full; and the CPU the whole run costs per job (cluster and this
+ * client), which bounds jobs/s on this machine whatever the replica count.
+ */
 async function scaling(pack: Pack) {
   const simulated = ['--executor', 'simulated-gpu', '--latency-ms', `${SIMULATED_LATENCY.a},${SIMULATED_LATENCY.b}`];
   const request = (i: number) => ({ prompt: ['a red circle', 'a green square'][i % 2]!, size: 64, seed: i, sampler: 'euler', steps: 8 });
-  // Enough concurrent jobs to keep every replica's batches full: 16 guided evaluations fill a 32-row batch.
-  const perReplica = 48;
-  const run = (replicas: number) =>
-    withCluster({ pack: pack.dir, superResolution: false, replicas, expertArgs: simulated, startTimeoutMs: 180_000 }, async (client) => {
+  const run = (replicas: number, perReplica: number) =>
+    withCluster({ pack: pack.dir, superResolution: false, replicas, expertArgs: simulated, startTimeoutMs: 180_000 }, async (client, cluster) => {
       await client.generateImage(request(0));
-      return jobsPerSecond(client, perReplica * replicas, 15, request);
+      const cpu0 = (await clusterCpuSeconds(cluster)) + process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6;
+      const t0 = now();
+      const jobsPerS = await jobsPerSecond(client, perReplica * replicas, 15, request);
+      const seconds = (now() - t0) / 1000;
+      const cpu = (await clusterCpuSeconds(cluster)) + process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 - cpu0;
+      return { jobsPerS, cpuMsPerJob: (1000 * cpu) / (jobsPerS * seconds) };
     });
-  const one = await run(1);
-  say(`  1 replica per expert: ${one.toFixed(2)} jobs/s`);
-  const eight = await run(8);
-  say(`  8 replicas per expert: ${eight.toFixed(2)} jobs/s`);
-  return { scaling_jobs_per_s_1: one, scaling_jobs_per_s_8: eight, scaling_efficiency: eight / (8 * one) };
+  // 48 concurrent jobs per replica: 16 guided evaluations fill a 32-row batch on each expert.
+  const one = await run(1, 48);
+  say(`  1 replica per expert: ${one.jobsPerS.toFixed(2)} jobs/s, ${one.cpuMsPerJob.toFixed(1)} ms of CPU per job`);
+  const eight = await run(8, 48);
+  say(`  8 replicas per expert: ${eight.jobsPerS.toFixed(2)} jobs/s, ${eight.cpuMsPerJob.toFixed(1)} ms of CPU per job`);
+  // 4 concurrent jobs per replica: small batches, but the 8-replica run stays within the cores.
+  const lightOne = await run(1, 4);
+  const lightEight = await run(8, 4);
+  say(`  light load: ${lightOne.jobsPerS.toFixed(2)} / ${lightEight.jobsPerS.toFixed(2)} jobs/s with 1 / 8 replicas`);
+  return {
+    scaling_jobs_per_s_1: one.jobsPerS,
+    scaling_jobs_per_s_8: eight.jobsPerS,
+    scaling_efficiency: eight.jobsPerS / (8 * one.jobsPerS),
+    scaling_cpu_ms_per_job: eight.cpuMsPerJob,
+    scaling_cpu_bound_jobs_per_s: (os.cpus().length * 1000) / eight.cpuMsPerJob,
+    scaling_light_jobs_per_s_1: lightOne.jobsPerS,
+    scaling_light_jobs_per_s_8: lightEight.jobsPerS,
+    scaling_light_efficiency: lightEight.jobsPerS / (8 * lightOne.jobsPerS),
+  };
 }
 
 async function memory(pack: Pack) {
