@@ -9,6 +9,7 @@ import type { Pack } from '../common/pack/load.ts';
 import type { PackManifest, SuperResolutionStage } from '../common/pack/manifest.ts';
 import type { PipelineBackend, SuperResolutionRun } from '../common/pipeline/job.ts';
 import type { BranchRequest } from '../common/runtime/conditioning.ts';
+import { EncodingCache } from './encoding-cache.ts';
 import { ExpertPool, ReplicaPool } from './pool.ts';
 import { RemoteExpert, type RemoteOptions } from './remote-expert.ts';
 import { RemoteEncoder, RemoteSuperResolution, type RemoteNode } from './remote-nodes.ts';
@@ -25,6 +26,8 @@ export interface NodeAddresses {
 }
 
 export interface BackendOptions extends RemoteOptions {
+  /** Where encoded branches are kept. @default a 64 MiB cache */
+  encodings?: EncodingCache;
   /** Called when a call is retried on another replica. */
   onRetry?: (role: NodeRole, name: string, failed: RemoteNode, error: Error) => void;
 }
@@ -33,6 +36,7 @@ export class ClusterBackend implements PipelineBackend {
   readonly encoders: ReplicaPool<RemoteEncoder>;
   readonly experts: ExpertPool[];
   readonly sr = new Map<string, ReplicaPool<RemoteSuperResolution>>();
+  private readonly encodings: EncodingCache;
 
   constructor(
     readonly pack: Pack,
@@ -40,6 +44,7 @@ export class ClusterBackend implements PipelineBackend {
   ) {
     const retry = (role: NodeRole, name: string) => (failed: RemoteNode, error: Error) => options.onRetry?.(role, name, failed, error);
     this.encoders = new ReplicaPool<RemoteEncoder>('encoder-node', retry('encoder', 'encoder'));
+    this.encodings = options.encodings ?? new EncodingCache(64 * 1024 * 1024);
     this.experts = pack.manifest.base.experts.map((spec) => new ExpertPool(spec, new ReplicaPool<RemoteExpert>(`expert ${spec.name}`, retry('expert', spec.name))));
     for (const stage of pack.manifest.super_resolution) this.sr.set(stage.name, new ReplicaPool<RemoteSuperResolution>(`sr-node ${stage.name}`, retry('sr', stage.name)));
   }
@@ -99,8 +104,11 @@ export class ClusterBackend implements PipelineBackend {
     for (const [name, list] of Object.entries(addresses.sr)) for (const a of list) this.addNode('sr', name, a);
   }
 
-  encode(request: BranchRequest, signal?: AbortSignal) {
-    return this.encoders.run((replica) => replica.encode(request, signal));
+  /** A branch's conditioning, from the cache or the encoder pool (whose calls have a deadline). */
+  async encode(request: BranchRequest, signal?: AbortSignal) {
+    const conditioning = await this.encodings.get(request, () => this.encoders.run((replica) => replica.encode(request)));
+    signal?.throwIfAborted();
+    return conditioning;
   }
 
   async baseExperts() {

@@ -18,14 +18,16 @@ import { COMMON_OPTIONS, announceAndServe, log, parseFlags, port } from '../comm
 import { loadPack } from '../common/pack/load.ts';
 import { ClusterBackend, type NodeAddresses } from './backend.ts';
 import { RegistryWatcher } from './discovery.ts';
+import { EncodingCache } from './encoding-cache.ts';
 import { coordinatorMetrics } from './metrics.ts';
 import { coordinatorHandlers } from './service.ts';
 
 const ROLE = 'coordinator';
 const USAGE = `usage: coordinator --pack DIR (--nats URL | --nodes FILE | --encoder ADDR --expert NAME=ADDR[,ADDR...]... [--sr STAGE=ADDR...])
-                   [--host H] [--port N] [--metrics-port N] [--evaluation-timeout-ms N]
+                   [--host H] [--port N] [--metrics-port N] [--evaluation-timeout-ms N] [--encoding-cache-mb N]
 
-  --nats URL   discover nodes in the NATS registry (static addresses may be given too)`;
+  --nats URL              discover nodes in the NATS registry (static addresses may be given too)
+  --encoding-cache-mb N   encoded prompts kept for jobs that repeat them (default 64; 0 = none)`;
 
 const values = parseFlags(ROLE, USAGE, () =>
   parseArgs({
@@ -36,6 +38,7 @@ const values = parseFlags(ROLE, USAGE, () =>
       expert: { type: 'string', multiple: true },
       sr: { type: 'string', multiple: true },
       'evaluation-timeout-ms': { type: 'string', default: '30000' },
+      'encoding-cache-mb': { type: 'string', default: '64' },
     },
     strict: true,
   }),
@@ -67,6 +70,8 @@ function addresses(): NodeAddresses {
 if (!values.pack) usageError('--pack is required');
 const timeout = Number(values['evaluation-timeout-ms']);
 if (!(timeout > 0)) usageError(`--evaluation-timeout-ms must be a positive number, got ${values['evaluation-timeout-ms']}`);
+const encodingCacheMb = Number(values['encoding-cache-mb']);
+if (!(encodingCacheMb >= 0)) usageError(`--encoding-cache-mb must be a number >= 0, got ${values['encoding-cache-mb']}`);
 try {
   const pack = loadPack(values.pack);
   const nodes = addresses();
@@ -76,9 +81,11 @@ try {
     if (missing.length > 0) usageError(`no address for base expert(s) ${missing.join(', ')}: pass --expert NAME=HOST:PORT or --nats URL for discovery`);
   }
   const registry = createRegistry(ROLE);
-  const metrics = coordinatorMetrics(registry);
+  const encodings = new EncodingCache(encodingCacheMb * 1024 * 1024);
+  const metrics = coordinatorMetrics(registry, encodings);
   const backend = new ClusterBackend(pack, {
     evaluationTimeoutMs: timeout,
+    encodings,
     onRetry: (role, name, failed, error) => {
       metrics.retries.inc({ role, name });
       log(ROLE, `retrying a ${role} ${name} call elsewhere: ${failed.label} failed: ${error.message}`);

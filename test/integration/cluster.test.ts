@@ -151,6 +151,19 @@ test("progress 'none' sends no evaluation events, still previews and the result;
   }
 });
 
+test('a job that repeats a prompt takes its encoding from the coordinator\'s cache, and its image is unchanged', async () => {
+  const lookups = (result: string) => metricSum(t.cluster.coordinator.metrics, 'ediff_encoding_cache_lookups_total', { result });
+  const request = { prompt: 'a green triangle on a red background', size: 64, seed: 11, steps: 6, sampler: 'euler' };
+  const first = await t.client.generateImage(request);
+  const hits = await lookups('hit');
+  const misses = await lookups('miss');
+  const second = await t.client.generateImage(request);
+  assert.equal((await lookups('hit')) - hits, 2, 'the prompt and the shared negative prompt');
+  assert.equal(await lookups('miss'), misses);
+  assert.deepEqual(second.image.data, first.image.data);
+  assert.deepEqual((await local.generate(request)).image.data, first.image.data);
+});
+
 test('DescribePipeline and GetClusterStatus tell what the cluster serves', async () => {
   const d = await t.client.describePipeline();
   assert.equal(d.pack, 'reference');
