@@ -17,7 +17,7 @@ import { RUNTIME_FLAGS, startLocalCluster, startNodeProcess, startReadyProcess, 
 import { echoClient, echoStream, streamThroughput, TENSOR_BYTES } from './echo.ts';
 
 const ECHO = fileURLToPath(new URL('echo.ts', import.meta.url));
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
 /** The simulated GPU: a + b * rows milliseconds per batch (see bench/README.md). */
 const SIMULATED_LATENCY = { a: 150, b: 2 };
 
@@ -99,7 +99,7 @@ async function heapFlags() {
   const throughput = async (runtimeFlags: string[]) => {
     const server = await startReadyProcess(ECHO, [], { runtimeFlags });
     try {
-      const { stdout } = await run(process.execPath, [...runtimeFlags, '--import', import.meta.resolve('tsx'), ECHO, '--load', server.address, '3']);
+      const { stdout } = await execFileAsync(process.execPath, [...runtimeFlags, '--import', import.meta.resolve('tsx'), ECHO, '--load', server.address, '3']);
       return (JSON.parse(stdout) as { msgs_per_s: number }).msgs_per_s;
     } finally {
       await server.stop();
@@ -205,11 +205,11 @@ async function coordinatorThroughput(pack: Pack) {
   });
 }
 
-/** Jobs/s with 8 simulated-GPU replicas of each expert, against 1; and coordinator memory per in-flight job. */
-/** CPU seconds used so far by every process of a cluster (prom-client's process_cpu_seconds_total). */
-async function clusterCpuSeconds(cluster: LocalCluster): Promise<number> {
+/** CPU seconds used so far by every process of a cluster (prom-client's process_cpu_seconds_total) and this one. */
+async function cpuSeconds(cluster: LocalCluster): Promise<number> {
   const all = await Promise.all([cluster.coordinator, ...cluster.nodes].map((p) => metricValue(p.metrics, 'process_cpu_seconds_total')));
-  return all.reduce((a, b) => a + b, 0);
+  const own = process.cpuUsage();
+  return all.reduce((a, b) => a + b, 0) + (own.user + own.system) / 1e6;
 }
 
 /**
@@ -220,24 +220,24 @@ async function clusterCpuSeconds(cluster: LocalCluster): Promise<number> {
 async function scaling(pack: Pack) {
   const simulated = ['--executor', 'simulated-gpu', '--latency-ms', `${SIMULATED_LATENCY.a},${SIMULATED_LATENCY.b}`];
   const request = (i: number) => ({ prompt: ['a red circle', 'a green square'][i % 2]!, size: 64, seed: i, sampler: 'euler', steps: 8 });
-  const run = (replicas: number, perReplica: number) =>
+  const measure = (replicas: number, perReplica: number) =>
     withCluster({ pack: pack.dir, superResolution: false, replicas, expertArgs: simulated, startTimeoutMs: 180_000 }, async (client, cluster) => {
       await client.generateImage(request(0));
-      const cpu0 = (await clusterCpuSeconds(cluster)) + process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6;
+      const cpu0 = await cpuSeconds(cluster);
       const t0 = now();
       const jobsPerS = await jobsPerSecond(client, perReplica * replicas, 15, request);
       const seconds = (now() - t0) / 1000;
-      const cpu = (await clusterCpuSeconds(cluster)) + process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 - cpu0;
+      const cpu = (await cpuSeconds(cluster)) - cpu0;
       return { jobsPerS, cpuMsPerJob: (1000 * cpu) / (jobsPerS * seconds) };
     });
   // 48 concurrent jobs per replica: 16 guided evaluations fill a 32-row batch on each expert.
-  const one = await run(1, 48);
+  const one = await measure(1, 48);
   say(`  1 replica per expert: ${one.jobsPerS.toFixed(2)} jobs/s, ${one.cpuMsPerJob.toFixed(1)} ms of CPU per job`);
-  const eight = await run(8, 48);
+  const eight = await measure(8, 48);
   say(`  8 replicas per expert: ${eight.jobsPerS.toFixed(2)} jobs/s, ${eight.cpuMsPerJob.toFixed(1)} ms of CPU per job`);
   // 4 concurrent jobs per replica: small batches, but the 8-replica run stays within the cores.
-  const lightOne = await run(1, 4);
-  const lightEight = await run(8, 4);
+  const lightOne = await measure(1, 4);
+  const lightEight = await measure(8, 4);
   say(`  light load: ${lightOne.jobsPerS.toFixed(2)} / ${lightEight.jobsPerS.toFixed(2)} jobs/s with 1 / 8 replicas`);
   return {
     scaling_jobs_per_s_1: one.jobsPerS,
@@ -251,6 +251,7 @@ async function scaling(pack: Pack) {
   };
 }
 
+/** Coordinator memory per in-flight job: 256 long jobs at once against its idle footprint. */
 async function memory(pack: Pack) {
   const simulated = ['--executor', 'simulated-gpu', '--latency-ms', `${SIMULATED_LATENCY.a},${SIMULATED_LATENCY.b}`];
   return withCluster({ pack: pack.dir, superResolution: false, expertArgs: simulated }, async (client, cluster) => {
