@@ -66,9 +66,9 @@ export const DEPLOYABLES = {
   'sr-node': 'sr-node/main.ts',
 } as const;
 
-/** Starts one deployable as a child process and waits for its ready line. */
 type ProcessOptions = Pick<LocalClusterOptions, 'log' | 'startTimeoutMs' | 'nodeFlags' | 'runtimeFlags'>;
 
+/** Starts one deployable as a child process and waits for its ready line. */
 export function startNodeProcess(deployable: keyof typeof DEPLOYABLES, args: string[], o: ProcessOptions = {}): Promise<ClusterProcess> {
   return startReadyProcess(script(DEPLOYABLES[deployable]), args, o);
 }
