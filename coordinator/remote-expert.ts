@@ -1,13 +1,17 @@
 /**
  * An expert on an expert node, as the routed denoiser sees it (an ExpertHandle). Evaluations go
- * as messages on one long-lived bidirectional Denoise stream and are matched to their answers by
- * id. Conditioning is uploaded once, by content id; if the node lost it (NOT_FOUND) it is
+ * on one long-lived bidirectional Denoise stream and are matched to their answers by id; those
+ * asked for in one turn of the event loop share a message (an Outbox). Conditioning is uploaded once, by content id; if the node lost it (NOT_FOUND) it is
  * uploaded again and the evaluation resent.
  */
 import * as grpc from '@grpc/grpc-js';
+import { onAbort } from '../common/abort.ts';
 import { NodeTimeoutError, NodeUnavailableError } from '../common/errors.ts';
 import type { DenoiseRequest } from '../common/grpc/generated/ediff/v1/DenoiseRequest.ts';
+import type { DenoiseRequests } from '../common/grpc/generated/ediff/v1/DenoiseRequests.ts';
 import type { DenoiseResponse__Output } from '../common/grpc/generated/ediff/v1/DenoiseResponse.ts';
+import type { DenoiseResponses__Output } from '../common/grpc/generated/ediff/v1/DenoiseResponses.ts';
+import { Outbox, STREAM_MESSAGE_BYTES } from '../common/grpc/outbox.ts';
 import type { ExpertNodeClient } from '../common/grpc/generated/ediff/v1/ExpertNode.ts';
 import { CHANNEL_OPTIONS, ediffProtos } from '../common/grpc/proto.ts';
 import { Status, fromServiceError, statusName } from '../common/grpc/status.ts';
@@ -47,7 +51,7 @@ export class RemoteExpert implements ExpertHandle, RemoteNode {
   readonly role = 'expert';
   readonly label: string;
   private readonly client: ExpertNodeClient;
-  private stream: grpc.ClientDuplexStream<DenoiseRequest, DenoiseResponse__Output> | null = null;
+  private stream: { call: grpc.ClientDuplexStream<DenoiseRequests, DenoiseResponses__Output>; outbox: Outbox<DenoiseRequest> } | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   /** Content id -> its upload (a settled promise once the node holds it). */
@@ -87,7 +91,9 @@ export class RemoteExpert implements ExpertHandle, RemoteNode {
     const guided = needsUnconditional(this.spec, call.guidance);
     const branches = guided ? [call.branches.cond, call.branches.uncond] : [call.branches.cond];
     for (let attempt = 0; ; attempt++) {
-      const [condId, uncondId = ''] = await Promise.all(branches.map((b) => this.upload(b)));
+      // Nearly every evaluation finds its conditioning held already: no await for that.
+      const held = branches.every((b) => this.holds(b));
+      const [condId, uncondId = ''] = held ? branches.map((b) => this.ids.get(b)!.id) : await Promise.all(branches.map((b) => this.upload(b)));
       try {
         const denoised = await this.evaluate({ x: toWire({ dims: call.dims, data: call.x }), sigma: call.sigma, condId, uncondId, guidance: call.guidance }, call.signal);
         this.completed++;
@@ -140,17 +146,29 @@ export class RemoteExpert implements ExpertHandle, RemoteNode {
 
   private openStream() {
     if (this.stream) return this.stream;
-    const stream = this.client.Denoise();
-    stream.on('data', (r: DenoiseResponse__Output) => {
+    const call = this.client.Denoise();
+    const answer = (r: DenoiseResponse__Output) => {
       const p = this.pending.get(r.id);
       if (!p) return; // timed out or cancelled meanwhile
       this.pending.delete(r.id);
       p.cleanup();
       if (r.code !== Status.OK) p.reject(new EvaluationError(r.code, r.message));
       else p.resolve(fromWire(r.denoised, 'denoised').data);
+    };
+    call.on('data', (m: DenoiseResponses__Output) => {
+      for (const r of m.answers) answer(r);
+    });
+    const outbox: Outbox<DenoiseRequest> = new Outbox<DenoiseRequest>({
+      send: (evaluations) => {
+        if (this.stream?.call === call) call.write({ evaluations });
+      },
+      bytesOf: (r) => 64 + (r.x?.data?.length ?? 0),
+      maxBytes: STREAM_MESSAGE_BYTES,
+      // Answers due from the node (for evaluations sent before) may ask for more evaluations.
+      more: () => this.pending.size > outbox.queued,
     });
     const lost = (reason: string) => {
-      if (this.stream !== stream) return;
+      if (this.stream?.call !== call) return;
       this.stream = null;
       const error = new NodeUnavailableError(this.label, reason);
       for (const p of this.pending.values()) {
@@ -159,10 +177,10 @@ export class RemoteExpert implements ExpertHandle, RemoteNode {
       }
       this.pending.clear();
     };
-    stream.on('error', (e: grpc.ServiceError) => lost(e.details || e.message));
-    stream.on('end', () => lost('the node closed the stream'));
-    this.stream = stream;
-    return stream;
+    call.on('error', (e: grpc.ServiceError) => lost(e.details || e.message));
+    call.on('end', () => lost('the node closed the stream'));
+    this.stream = { call, outbox };
+    return this.stream;
   }
 
   private evaluate(request: Omit<DenoiseRequest, 'id'>, signal?: AbortSignal): Promise<Float32Array> {
@@ -173,18 +191,17 @@ export class RemoteExpert implements ExpertHandle, RemoteNode {
       const forget = (error: Error) => {
         if (!this.pending.delete(id)) return;
         cleanup();
-        if (this.stream === stream) stream.write({ id, cancel: true });
+        if (this.stream === stream) stream.outbox.push({ id, cancel: true });
         reject(error);
       };
       const timer = setTimeout(() => forget(new NodeTimeoutError(this.label, this.evaluationTimeoutMs)), this.evaluationTimeoutMs);
-      const onAbort = () => forget(abortError(this.label));
+      const dropAbort = signal ? onAbort(signal, () => forget(abortError(this.label))) : null;
       const cleanup = () => {
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        dropAbort?.();
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, { resolve, reject, cleanup });
-      stream.write({ ...request, id });
+      stream.outbox.push({ ...request, id });
     });
   }
 
@@ -193,7 +210,7 @@ export class RemoteExpert implements ExpertHandle, RemoteNode {
   }
 
   close(): void {
-    this.stream?.end();
+    this.stream?.call.end();
     this.stream = null;
     this.client.close();
   }

@@ -1,12 +1,15 @@
 /**
- * The ExpertNode gRPC service: conditioning uploads, and a bidirectional Denoise stream carrying
- * one message per evaluation. Handlers decode and check, hand the evaluation to the scheduler, and
+ * The ExpertNode gRPC service: conditioning uploads, and a bidirectional Denoise stream of
+ * evaluations (several to a message; the answers of one batch go back in one message). Handlers decode and check, hand the evaluation to the scheduler, and
  * map errors to statuses in one place.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError } from '../common/errors.ts';
 import type { DenoiseRequest__Output } from '../common/grpc/generated/ediff/v1/DenoiseRequest.ts';
+import type { DenoiseRequests__Output } from '../common/grpc/generated/ediff/v1/DenoiseRequests.ts';
 import type { DenoiseResponse } from '../common/grpc/generated/ediff/v1/DenoiseResponse.ts';
+import type { DenoiseResponses } from '../common/grpc/generated/ediff/v1/DenoiseResponses.ts';
+import { Outbox, STREAM_MESSAGE_BYTES } from '../common/grpc/outbox.ts';
 import type { ExpertNodeHandlers } from '../common/grpc/generated/ediff/v1/ExpertNode.ts';
 import { Status, toServiceError } from '../common/grpc/status.ts';
 import { conditioningFromWire, conditioningId, fromWire, toWire } from '../common/grpc/tensor.ts';
@@ -83,14 +86,24 @@ export function expertNodeHandlers(core: ExpertNodeCore): ExpertNodeHandlers {
       }
     },
 
-    Denoise(call: grpc.ServerDuplexStream<DenoiseRequest__Output, DenoiseResponse>) {
+    Denoise(call: grpc.ServerDuplexStream<DenoiseRequests__Output, DenoiseResponses>) {
       const stream = streams++;
       const inFlight = new Set<string>();
       const key = (id: number) => `${stream}:${id}`;
-      const reply = (r: DenoiseResponse) => {
-        if (!call.cancelled && call.writable) call.write(r);
+      // A batch's answers settle in one turn of the event loop: they share a message.
+      const answers = new Outbox<DenoiseResponse>({
+        send: (items) => {
+          if (!call.cancelled && call.writable) call.write({ answers: items });
+        },
+        bytesOf: (r) => 64 + (r.denoised?.data?.length ?? 0),
+        maxBytes: STREAM_MESSAGE_BYTES,
+        more: () => inFlight.size > 0,
+      });
+      const reply = (id: number, answer: Omit<DenoiseResponse, 'id'>) => {
+        inFlight.delete(key(id));
+        answers.push({ id, ...answer });
       };
-      call.on('data', (m: DenoiseRequest__Output) => {
+      const evaluate = (m: DenoiseRequest__Output) => {
         if (m.cancel) {
           scheduler.cancel(key(m.id));
           return;
@@ -100,20 +113,23 @@ export function expertNodeHandlers(core: ExpertNodeCore): ExpertNodeHandlers {
           evaluation = decodeEvaluation(m);
         } catch (error) {
           const e = fail(error);
-          reply({ id: m.id, code: e.code, message: e.details });
+          reply(m.id, { code: e.code, message: e.details });
           return;
         }
         inFlight.add(key(m.id));
         scheduler.enqueue(key(m.id), evaluation).then(
           (denoised) => {
             metrics.evaluations.inc();
-            reply({ id: m.id, denoised: toWire({ dims: evaluation.dims, data: denoised }) });
+            reply(m.id, { denoised: toWire({ dims: evaluation.dims, data: denoised }) });
           },
           (error) => {
             const e = fail(error);
-            reply({ id: m.id, code: e.code, message: e.details });
+            reply(m.id, { code: e.code, message: e.details });
           },
-        ).finally(() => inFlight.delete(key(m.id)));
+        );
+      };
+      call.on('data', (m: DenoiseRequests__Output) => {
+        for (const evaluation of m.evaluations) evaluate(evaluation);
       });
       // The coordinator went away: drop what it queued here.
       const abandon = () => {

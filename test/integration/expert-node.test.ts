@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import type { DenoiseRequest } from '../../common/grpc/generated/ediff/v1/DenoiseRequest.ts';
 import type { DenoiseResponse__Output } from '../../common/grpc/generated/ediff/v1/DenoiseResponse.ts';
+import type { DenoiseResponses__Output } from '../../common/grpc/generated/ediff/v1/DenoiseResponses.ts';
 import type { ExpertNodeClient } from '../../common/grpc/generated/ediff/v1/ExpertNode.ts';
 import { CHANNEL_OPTIONS, ediffProtos } from '../../common/grpc/proto.ts';
 import { Status } from '../../common/grpc/status.ts';
@@ -48,17 +49,17 @@ after(async () => {
 const put = (id: string, tensors: Conditioning) =>
   new Promise<void>((resolve, reject) => client.PutConditioning({ id, tensors: conditioningToWire(tensors) }, (error) => (error ? reject(error) : resolve())));
 
-/** Sends evaluations on one Denoise stream and collects the answers by id. */
+/** Sends evaluations in one message on a Denoise stream and collects the answers (from however many messages) by id. */
 async function denoise(requests: DenoiseRequest[]): Promise<Map<number, DenoiseResponse__Output>> {
   const stream = client.Denoise();
   const answers = new Map<number, DenoiseResponse__Output>();
   await new Promise<void>((resolve, reject) => {
-    stream.on('data', (r: DenoiseResponse__Output) => {
-      answers.set(r.id, r);
+    stream.on('data', (m: DenoiseResponses__Output) => {
+      for (const r of m.answers) answers.set(r.id, r);
       if (answers.size === requests.length) resolve();
     });
     stream.on('error', reject);
-    for (const r of requests) stream.write(r);
+    stream.write({ evaluations: requests });
   });
   stream.end();
   return answers;

@@ -2,7 +2,9 @@ import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { DenoiseRequest as _ediff_v1_DenoiseRequest, DenoiseRequest__Output as _ediff_v1_DenoiseRequest__Output } from './ediff/v1/DenoiseRequest';
+import type { DenoiseRequests as _ediff_v1_DenoiseRequests, DenoiseRequests__Output as _ediff_v1_DenoiseRequests__Output } from './ediff/v1/DenoiseRequests';
 import type { DenoiseResponse as _ediff_v1_DenoiseResponse, DenoiseResponse__Output as _ediff_v1_DenoiseResponse__Output } from './ediff/v1/DenoiseResponse';
+import type { DenoiseResponses as _ediff_v1_DenoiseResponses, DenoiseResponses__Output as _ediff_v1_DenoiseResponses__Output } from './ediff/v1/DenoiseResponses';
 import type { DescribeNodeRequest as _ediff_v1_DescribeNodeRequest, DescribeNodeRequest__Output as _ediff_v1_DescribeNodeRequest__Output } from './ediff/v1/DescribeNodeRequest';
 import type { EncodeRequest as _ediff_v1_EncodeRequest, EncodeRequest__Output as _ediff_v1_EncodeRequest__Output } from './ediff/v1/EncodeRequest';
 import type { EncodeResponse as _ediff_v1_EncodeResponse, EncodeResponse__Output as _ediff_v1_EncodeResponse__Output } from './ediff/v1/EncodeResponse';
@@ -29,7 +31,9 @@ export interface ProtoGrpcType {
     v1: {
       DType: EnumTypeDefinition
       DenoiseRequest: MessageTypeDefinition<_ediff_v1_DenoiseRequest, _ediff_v1_DenoiseRequest__Output>
+      DenoiseRequests: MessageTypeDefinition<_ediff_v1_DenoiseRequests, _ediff_v1_DenoiseRequests__Output>
       DenoiseResponse: MessageTypeDefinition<_ediff_v1_DenoiseResponse, _ediff_v1_DenoiseResponse__Output>
+      DenoiseResponses: MessageTypeDefinition<_ediff_v1_DenoiseResponses, _ediff_v1_DenoiseResponses__Output>
       DescribeNodeRequest: MessageTypeDefinition<_ediff_v1_DescribeNodeRequest, _ediff_v1_DescribeNodeRequest__Output>
       EncodeRequest: MessageTypeDefinition<_ediff_v1_EncodeRequest, _ediff_v1_EncodeRequest__Output>
       EncodeResponse: MessageTypeDefinition<_ediff_v1_EncodeResponse, _ediff_v1_EncodeResponse__Output>
