@@ -72,7 +72,7 @@ async function jobsPerSecond(client: EdiffClient, concurrency: number, seconds: 
   return completed / ((now() - started) / 1000);
 }
 
-/** The plain echo: a unary call's round trip, and the stream's round trips/s with 64 in flight. */
+/** The plain echo: a unary call's round trip. */
 async function rawEcho() {
   const server = await startReadyProcess(ECHO, []);
   const client = echoClient(server.address);
@@ -80,11 +80,7 @@ async function rawEcho() {
   try {
     await timed(200, () => new Promise((resolve) => client.Unary({ id: 0, data }, resolve)));
     const unary = median(await timed(2000, () => new Promise((resolve) => client.Unary({ id: 0, data }, resolve))));
-    const stream = echoStream(client);
-    await timed(200, stream.send);
-    const msgsPerS = await streamThroughput(stream.send, 3);
-    stream.end();
-    return { raw_unary_echo_ms: unary, raw_stream_msgs_per_s: msgsPerS };
+    return { raw_unary_echo_ms: unary };
   } finally {
     client.close();
     await server.stop();
@@ -193,22 +189,42 @@ async function batching(pack: Pack) {
 }
 
 /**
- * Evaluations/s one coordinator routes for 64 concurrent jobs, against nodes that answer at once.
- * Measured in steady state: a fresh coordinator's throughput climbs over its first ~20000
- * evaluations (the JIT, V8's young generation growing), so three rounds of 64 jobs warm it up
- * and the next two are measured.
+ * Evaluations/s one coordinator routes for 64 concurrent jobs, against nodes that answer at once,
+ * and the plain echo stream's round trips/s with 64 in flight (the transport's ceiling), measured
+ * in alternating blocks so that both see the same machine (its speed drifts by 20-40% from
+ * minute to minute here). The coordinator is measured in steady state: a fresh one's throughput
+ * climbs over its first ~20000 evaluations (the JIT, V8's young generation growing), so three
+ * rounds of 64 jobs warm it up first.
  */
 async function coordinatorThroughput(pack: Pack) {
-  return withCluster({ pack: pack.dir, superResolution: false, expertArgs: ['--executor', 'instant'] }, async (client, cluster) => {
-    const request = (i: number) => ({ prompt: 'a red circle', size: 64, seed: i, sampler: 'euler', steps: 100 });
-    const round = () => Promise.all(Array.from({ length: 64 }, (_, i) => client.generateImage(request(i))));
-    for (let i = 0; i < 3; i++) await round();
-    const before = await metricValue(cluster.coordinator.metrics, 'ediff_routed_evaluations_total');
-    const t0 = now();
-    for (let i = 0; i < 2; i++) await round();
-    const evaluations = (await metricValue(cluster.coordinator.metrics, 'ediff_routed_evaluations_total')) - before;
-    return { coordinator_evals_per_s: evaluations / ((now() - t0) / 1000), coordinator_jobs: 64 };
-  });
+  const echo = await startReadyProcess(ECHO, []);
+  const echoes = echoClient(echo.address);
+  const stream = echoStream(echoes);
+  try {
+    return await withCluster({ pack: pack.dir, superResolution: false, expertArgs: ['--executor', 'instant'] }, async (client, cluster) => {
+      const request = (i: number) => ({ prompt: 'a red circle', size: 64, seed: i, sampler: 'euler', steps: 100 });
+      const round = () => Promise.all(Array.from({ length: 64 }, (_, i) => client.generateImage(request(i))));
+      await timed(300, stream.send);
+      for (let i = 0; i < 3; i++) await round();
+      const echoRates: number[] = [];
+      const coordinatorRates: number[] = [];
+      for (let block = 0; block < 3; block++) {
+        echoRates.push(await streamThroughput(stream.send, 2));
+        const before = await metricValue(cluster.coordinator.metrics, 'ediff_routed_evaluations_total');
+        const t0 = now();
+        await round();
+        const evaluations = (await metricValue(cluster.coordinator.metrics, 'ediff_routed_evaluations_total')) - before;
+        coordinatorRates.push(evaluations / ((now() - t0) / 1000));
+      }
+      say(`  echo ${echoRates.map((r) => r.toFixed(0)).join(', ')} msgs/s; coordinator ${coordinatorRates.map((r) => r.toFixed(0)).join(', ')} evaluations/s`);
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      return { raw_stream_msgs_per_s: mean(echoRates), coordinator_evals_per_s: mean(coordinatorRates), coordinator_jobs: 64 };
+    });
+  } finally {
+    stream.end();
+    echoes.close();
+    await echo.stop();
+  }
 }
 
 /** CPU seconds used so far by every process of a cluster (prom-client's process_cpu_seconds_total) and this one. */
