@@ -1,8 +1,9 @@
 /**
  * An expert on an expert node, as the routed denoiser sees it (an ExpertHandle). Evaluations go
  * on one long-lived bidirectional Denoise stream and are matched to their answers by id; those
- * asked for in one turn of the event loop share a message (an Outbox). Conditioning is uploaded once, by content id; if the node lost it (NOT_FOUND) it is
- * uploaded again and the evaluation resent.
+ * asked for in one turn of the event loop share a message (an Outbox). Conditioning is uploaded
+ * once, by content id; if the node lost it (NOT_FOUND) it is uploaded again and the evaluation
+ * resent.
  */
 import * as grpc from '@grpc/grpc-js';
 import { onAbort } from '../common/abort.ts';
@@ -11,8 +12,8 @@ import type { DenoiseRequest } from '../common/grpc/generated/ediff/v1/DenoiseRe
 import type { DenoiseRequests } from '../common/grpc/generated/ediff/v1/DenoiseRequests.ts';
 import type { DenoiseResponse__Output } from '../common/grpc/generated/ediff/v1/DenoiseResponse.ts';
 import type { DenoiseResponses__Output } from '../common/grpc/generated/ediff/v1/DenoiseResponses.ts';
-import { Outbox, STREAM_MESSAGE_BYTES } from '../common/grpc/outbox.ts';
 import type { ExpertNodeClient } from '../common/grpc/generated/ediff/v1/ExpertNode.ts';
+import { Outbox, STREAM_MESSAGE_BYTES } from '../common/grpc/outbox.ts';
 import { CHANNEL_OPTIONS, ediffProtos } from '../common/grpc/proto.ts';
 import { Status, fromServiceError, statusName } from '../common/grpc/status.ts';
 import { conditioningId, conditioningToWire, fromWire, toWire } from '../common/grpc/tensor.ts';

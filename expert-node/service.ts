@@ -1,7 +1,7 @@
 /**
  * The ExpertNode gRPC service: conditioning uploads, and a bidirectional Denoise stream of
- * evaluations (several to a message; the answers of one batch go back in one message). Handlers decode and check, hand the evaluation to the scheduler, and
- * map errors to statuses in one place.
+ * evaluations (several to a message; the answers of one batch go back in one message). Handlers
+ * decode and check, hand the evaluation to the scheduler, and map errors to statuses in one place.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError } from '../common/errors.ts';
@@ -9,8 +9,8 @@ import type { DenoiseRequest__Output } from '../common/grpc/generated/ediff/v1/D
 import type { DenoiseRequests__Output } from '../common/grpc/generated/ediff/v1/DenoiseRequests.ts';
 import type { DenoiseResponse } from '../common/grpc/generated/ediff/v1/DenoiseResponse.ts';
 import type { DenoiseResponses } from '../common/grpc/generated/ediff/v1/DenoiseResponses.ts';
-import { Outbox, STREAM_MESSAGE_BYTES } from '../common/grpc/outbox.ts';
 import type { ExpertNodeHandlers } from '../common/grpc/generated/ediff/v1/ExpertNode.ts';
+import { Outbox, STREAM_MESSAGE_BYTES } from '../common/grpc/outbox.ts';
 import { Status, toServiceError } from '../common/grpc/status.ts';
 import { conditioningFromWire, conditioningId, fromWire, toWire } from '../common/grpc/tensor.ts';
 import type { Pack } from '../common/pack/load.ts';

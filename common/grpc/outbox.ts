@@ -15,7 +15,10 @@ export interface OutboxOptions<T> {
   send: (items: T[]) => void;
   /** An item's size on the wire, about. */
   bytesOf: (item: T) => number;
-  /** A message's budget: an item that would take a message past it starts the next message (an item larger than it goes alone). */
+  /**
+   * A message's budget: an item that would take a message past it starts the next message (an
+   * item larger than it goes alone).
+   */
   maxBytes: number;
   /** Whether more items are likely soon: work in flight that has not pushed its item yet. */
   more: () => boolean;
