@@ -93,8 +93,8 @@ export class RemoteExpert implements ExpertHandle, RemoteNode {
     const branches = guided ? [call.branches.cond, call.branches.uncond] : [call.branches.cond];
     for (let attempt = 0; ; attempt++) {
       // Nearly every evaluation finds its conditioning held already: no await for that.
-      const held = branches.every((b) => this.holds(b));
-      const [condId, uncondId = ''] = held ? branches.map((b) => this.ids.get(b)!.id) : await Promise.all(branches.map((b) => this.upload(b)));
+      const heldIds = branches.map((b) => this.heldId(b));
+      const [condId, uncondId = ''] = heldIds.every((id) => id !== undefined) ? (heldIds as string[]) : await Promise.all(branches.map((b) => this.upload(b)));
       try {
         const denoised = await this.evaluate({ x: toWire({ dims: call.dims, data: call.x }), sigma: call.sigma, condId, uncondId, guidance: call.guidance }, call.signal);
         this.completed++;
@@ -115,8 +115,13 @@ export class RemoteExpert implements ExpertHandle, RemoteNode {
 
   /** Does the node already hold (the part this expert consumes of) this branch's conditioning? */
   holds(branch: Conditioning): boolean {
+    return this.heldId(branch) !== undefined;
+  }
+
+  /** The content id of (the part this expert consumes of) a branch, if the node holds it. */
+  private heldId(branch: Conditioning): string | undefined {
     const entry = this.ids.get(branch);
-    return entry !== undefined && this.held.has(entry.id);
+    return entry !== undefined && this.held.has(entry.id) ? entry.id : undefined;
   }
 
   /** Uploads the part of a branch this expert consumes, unless the node already holds it; returns its id. */
