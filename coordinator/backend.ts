@@ -9,12 +9,23 @@ import type { Pack } from '../common/pack/load.ts';
 import type { PackManifest, SuperResolutionStage } from '../common/pack/manifest.ts';
 import type { PipelineBackend, SuperResolutionRun } from '../common/pipeline/job.ts';
 import type { BranchRequest } from '../common/runtime/conditioning.ts';
+import type { Conditioning } from '../common/runtime/encoders.ts';
 import { EncodingCache } from './encoding-cache.ts';
 import { ExpertPool, ReplicaPool } from './pool.ts';
 import { RemoteExpert, type RemoteOptions } from './remote-expert.ts';
 import { RemoteEncoder, RemoteSuperResolution, type RemoteNode } from './remote-nodes.ts';
 
 export type NodeRole = RemoteNode['role'];
+
+/** A replica joined, left, or was refused (a pack mismatch). */
+export interface MembershipChange {
+  op: 'add' | 'remove' | 'refuse';
+  role: NodeRole;
+  name: string;
+  address: string;
+  /** Why the node is refused (op 'refuse'). */
+  reason?: string;
+}
 
 /** Where each node of the pipeline listens (the static node list): addresses per role and name. */
 export interface NodeAddresses {
@@ -28,8 +39,15 @@ export interface NodeAddresses {
 export interface BackendOptions extends RemoteOptions {
   /** Where encoded branches are kept. @default a 64 MiB cache */
   encodings?: EncodingCache;
+  /**
+   * Encodes branches elsewhere instead of on the encoder pool: a job thread asks the main thread,
+   * which holds the encoding cache all jobs share.
+   */
+  encode?: (request: BranchRequest) => Promise<Conditioning>;
   /** Called when a call is retried on another replica. */
   onRetry?: (role: NodeRole, name: string, failed: RemoteNode, error: Error) => void;
+  /** Called after every change of membership (the job threads mirror it). */
+  onMembership?: (change: MembershipChange) => void;
 }
 
 export class ClusterBackend implements PipelineBackend {
@@ -70,32 +88,52 @@ export class ClusterBackend implements PipelineBackend {
       log('coordinator', `ignoring ${role} ${name} at ${address}: pack ${this.manifest.name} has no such ${role === 'sr' ? 'SR stage' : 'expert'}`);
       return null;
     };
+    let node: RemoteNode;
     switch (role) {
       case 'encoder': {
-        const node = new RemoteEncoder(address);
-        this.encoders.add(node);
-        return node;
+        const encoder = new RemoteEncoder(address);
+        this.encoders.add(encoder);
+        node = encoder;
+        break;
       }
       case 'expert': {
         const expert = this.experts.find((e) => e.spec.name === name);
         if (!expert) return unknown();
-        const node = new RemoteExpert(expert.spec, address, this.options);
-        expert.pool.add(node);
-        return node;
+        const replica = new RemoteExpert(expert.spec, address, this.options);
+        expert.pool.add(replica);
+        node = replica;
+        break;
       }
       case 'sr': {
         const pool = this.sr.get(name);
         if (!pool) return unknown();
-        const node = new RemoteSuperResolution(name, address);
-        pool.add(node);
-        return node;
+        const replica = new RemoteSuperResolution(name, address);
+        pool.add(replica);
+        node = replica;
+        break;
       }
     }
+    this.options.onMembership?.({ op: 'add', role, name, address });
+    return node;
   }
 
   /** Removes a replica (calls in flight on it fail over to the others). */
   removeNode(role: NodeRole, name: string, address: string): void {
-    this.poolOf(role, name)?.remove(address)?.close();
+    const removed = this.poolOf(role, name)?.remove(address);
+    if (!removed) return;
+    removed.close();
+    this.options.onMembership?.({ op: 'remove', role, name, address });
+  }
+
+  /** Makes a change another backend saw (a job thread mirrors the main thread's membership). */
+  applyMembership(change: MembershipChange): void {
+    const { op, role, name, address } = change;
+    if (op === 'add') this.addNode(role, name, address);
+    else if (op === 'remove') this.removeNode(role, name, address);
+    else {
+      const node = this.poolOf(role, name)?.replicas.find((r) => r.address === address);
+      if (node) node.refused = change.reason ?? 'refused';
+    }
   }
 
   addAll(addresses: NodeAddresses): void {
@@ -106,7 +144,8 @@ export class ClusterBackend implements PipelineBackend {
 
   /** A branch's conditioning, from the cache or the encoder pool (whose calls have a deadline). */
   async encode(request: BranchRequest, signal?: AbortSignal) {
-    const conditioning = await this.encodings.get(request, () => this.encoders.run((replica) => replica.encode(request)));
+    const delegate = this.options.encode;
+    const conditioning = delegate ? await delegate(request) : await this.encodings.get(request, () => this.encoders.run((replica) => replica.encode(request)));
     signal?.throwIfAborted();
     return conditioning;
   }
@@ -135,6 +174,7 @@ export class ClusterBackend implements PipelineBackend {
           if (packHash !== this.pack.hash) {
             node.refused = `it serves pack hash ${packHash.slice(0, 12)}, the coordinator serves ${this.pack.hash.slice(0, 12)} (${this.pack.manifest.name})`;
             log('coordinator', `refusing ${node.label}: ${node.refused}`);
+            this.options.onMembership?.({ op: 'refuse', role: node.role, name: node.name, address: node.address, reason: node.refused });
           }
         } catch (error) {
           log('coordinator', `${node.label} is not reachable yet: ${(error as Error).message}`);

@@ -5,11 +5,13 @@
  *   node --import tsx coordinator/main.ts --pack DIR --encoder HOST:PORT \
  *     --expert high=HOST:PORT[,HOST:PORT...] --expert middle=HOST:PORT --expert low=HOST:PORT \
  *     [--sr sr256=HOST:PORT ...] [--nodes nodes.json] [--host 127.0.0.1] [--port 0] [--metrics-port 0]
+ *     [--job-threads N]
  *
  * nodes.json: {"encoder": "HOST:PORT", "experts": {"high": ["HOST:PORT", ...], ...}, "sr": {"sr256": "HOST:PORT"}}
  * (an address or a list of replica addresses for each).
  */
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { ediffProtos } from '../common/grpc/proto.ts';
 import { startServer } from '../common/grpc/server.ts';
@@ -19,15 +21,20 @@ import { loadPack } from '../common/pack/load.ts';
 import { ClusterBackend, type NodeAddresses } from './backend.ts';
 import { RegistryWatcher } from './discovery.ts';
 import { EncodingCache } from './encoding-cache.ts';
+import { JobThreads } from './job-threads.ts';
 import { coordinatorMetrics } from './metrics.ts';
 import { coordinatorHandlers } from './service.ts';
 
 const ROLE = 'coordinator';
+/** The default job threads stop at this many: beyond it the main thread (API, encodings) limits. */
+const MAX_DEFAULT_JOB_THREADS = 4;
 const USAGE = `usage: coordinator --pack DIR (--nats URL | --nodes FILE | --encoder ADDR --expert NAME=ADDR[,ADDR...]... [--sr STAGE=ADDR...])
                    [--host H] [--port N] [--metrics-port N] [--evaluation-timeout-ms N] [--encoding-cache-mb N]
+                   [--job-threads N]
 
   --nats URL              discover nodes in the NATS registry (static addresses may be given too)
-  --encoding-cache-mb N   encoded prompts kept for jobs that repeat them (default 64; 0 = none)`;
+  --encoding-cache-mb N   encoded prompts kept for jobs that repeat them (default 64; 0 = none)
+  --job-threads N         threads that run jobs' samplers and node streams (default: the cores, at most ${MAX_DEFAULT_JOB_THREADS})`;
 
 const values = parseFlags(ROLE, USAGE, () =>
   parseArgs({
@@ -39,6 +46,7 @@ const values = parseFlags(ROLE, USAGE, () =>
       sr: { type: 'string', multiple: true },
       'evaluation-timeout-ms': { type: 'string', default: '30000' },
       'encoding-cache-mb': { type: 'string', default: '64' },
+      'job-threads': { type: 'string', default: String(Math.min(os.availableParallelism(), MAX_DEFAULT_JOB_THREADS)) },
     },
     strict: true,
   }),
@@ -72,6 +80,8 @@ const timeout = Number(values['evaluation-timeout-ms']);
 if (!(timeout > 0)) usageError(`--evaluation-timeout-ms must be a positive number, got ${values['evaluation-timeout-ms']}`);
 const encodingCacheMb = Number(values['encoding-cache-mb']);
 if (!(encodingCacheMb >= 0)) usageError(`--encoding-cache-mb must be a number >= 0, got ${values['encoding-cache-mb']}`);
+const jobThreads = Number(values['job-threads']);
+if (!(Number.isInteger(jobThreads) && jobThreads >= 1)) usageError(`--job-threads must be a whole number >= 1, got ${values['job-threads']}`);
 try {
   const pack = loadPack(values.pack);
   const nodes = addresses();
@@ -83,6 +93,13 @@ try {
   const registry = createRegistry(ROLE);
   const encodings = new EncodingCache(encodingCacheMb * 1024 * 1024);
   const metrics = coordinatorMetrics(registry, encodings);
+  // Jobs run on the job threads; this thread keeps the membership (which they mirror) and encodes.
+  const jobs: JobThreads = new JobThreads({
+    threads: jobThreads,
+    data: { packDir: pack.dir, evaluationTimeoutMs: timeout },
+    encode: (request) => backend.encode(request),
+    metrics,
+  });
   const backend = new ClusterBackend(pack, {
     evaluationTimeoutMs: timeout,
     encodings,
@@ -90,17 +107,19 @@ try {
       metrics.retries.inc({ role, name });
       log(ROLE, `retrying a ${role} ${name} call elsewhere: ${failed.label} failed: ${error.message}`);
     },
+    onMembership: (change) => jobs.membership(change),
   });
   backend.addAll(nodes);
   await backend.verifyNodes();
   const discovery = values.nats ? await RegistryWatcher.start(values.nats, backend) : null;
   let address = '';
   const server = await startServer(values.host, port(ROLE, 'port', values.port), (s) =>
-    s.addService(ediffProtos().Coordinator.service, coordinatorHandlers(backend, metrics, () => address)),
+    s.addService(ediffProtos().Coordinator.service, coordinatorHandlers(backend, jobs, metrics, () => address)),
   );
   address = server.address;
   await announceAndServe({ role: ROLE, name: pack.manifest.name, server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']) }, async () => {
     await discovery?.stop();
+    await jobs.close();
     backend.close();
   });
 } catch (error) {

@@ -13,11 +13,11 @@ import { toWire } from '../common/grpc/tensor.ts';
 import { generateRequestFromWire } from '../common/grpc/generate-request.ts';
 import { encodePng } from '../common/image.ts';
 import { SR_DEFAULT_GUIDANCE, type ExpertSpec } from '../common/pack/manifest.ts';
-import { runJob } from '../common/pipeline/job.ts';
 import { availableSizes } from '../common/pipeline/request.ts';
 import { clampImage } from '../common/pipeline/stage.ts';
 import { SAMPLERS } from '../common/sampling/samplers.ts';
 import type { ClusterBackend } from './backend.ts';
+import type { JobThreads } from './job-threads.ts';
 import { checkHealth } from './health.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
 
@@ -47,7 +47,11 @@ export function describePipeline(backend: ClusterBackend): PipelineDescription {
   };
 }
 
-export function coordinatorHandlers(backend: ClusterBackend, metrics: CoordinatorMetrics, address: () => string): CoordinatorHandlers {
+/**
+ * The handlers: jobs run on the job threads; the backend is the main thread's view of the cluster
+ * (membership, encoders, pack checks).
+ */
+export function coordinatorHandlers(backend: ClusterBackend, jobs: JobThreads, metrics: CoordinatorMetrics, address: () => string): CoordinatorHandlers {
   return {
     async Generate(call: grpc.ServerWritableStream<GenerateRequest__Output, GenerateEvent>) {
       const abort = new AbortController();
@@ -71,22 +75,14 @@ export function coordinatorHandlers(backend: ClusterBackend, metrics: Coordinato
       };
       try {
         const request = generateRequestFromWire(call.request);
-        const result = await runJob(backend, request, {
-          signal: abort.signal,
-          onProgress: (e) => {
-            if (e.type !== 'evaluation') return;
-            metrics.evaluations.inc({ stage: e.stage, expert: e.expert, replica: e.replica });
-            if (request.progress === 'none') return;
-            const { type: _, ...evaluation } = e;
-            write({ evaluation });
+        const result = await jobs.run(
+          request,
+          {
+            onProgress: ({ type: _, ...evaluation }) => write({ evaluation }),
+            onPreview: (step, image) => write(encodePng(clampImage(image)).then((png) => ({ preview: { stage: 'base', step, png } }))),
           },
-          onBaseStep: (s) => {
-            if (request.previewEvery <= 0 || (s.step + 1) % request.previewEvery !== 0) return;
-            const { channels, size } = backend.manifest.base;
-            const preview = clampImage({ dims: [channels, size, size], data: new Float32Array(s.denoised) });
-            write(encodePng(preview).then((png) => ({ preview: { stage: 'base', step: s.step, png } })));
-          },
-        });
+          abort.signal,
+        );
         const png = await encodePng(result.image);
         write({ result: { png, image: toWire(result.image), seed: result.seed, size: result.size, stages: result.stages } });
         await queue;
@@ -113,15 +109,13 @@ export function coordinatorHandlers(backend: ClusterBackend, metrics: Coordinato
     },
 
     async GetClusterStatus(_call, callback) {
+      // Evaluations and SR stages run on the job threads, encodings on this one.
+      const load = await jobs.load();
       const nodes = await Promise.all(
-        backend.nodes.map(async (n) => ({
-          role: n.role,
-          name: n.name,
-          address: n.address,
-          health: n.refused ? 'NOT_SERVING' : await checkHealth(n.address),
-          outstanding: n.outstanding,
-          completed: n.completed,
-        })),
+        backend.nodes.map(async (n) => {
+          const { outstanding, completed } = n.role === 'encoder' ? n : (load.get(n.address) ?? { outstanding: 0, completed: 0 });
+          return { role: n.role, name: n.name, address: n.address, health: n.refused ? 'NOT_SERVING' : await checkHealth(n.address), outstanding, completed };
+        }),
       );
       callback(null, { coordinator: address(), nodes });
     },

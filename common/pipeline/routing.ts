@@ -11,7 +11,10 @@ import type { Denoiser } from '../sampling/samplers.ts';
 import type { Tensor } from '../tensor.ts';
 
 export interface DenoiseCall {
-  /** One sample, [C, H, W], float32 as on the wire. */
+  /**
+   * One sample, [C, H, W], float32 as on the wire. The caller reuses this buffer for its next
+   * evaluation: a handle must not keep it past the settling of its promise.
+   */
   x: Float32Array;
   dims: number[];
   sigma: number;
@@ -62,13 +65,19 @@ export interface RoutedDenoiserOptions {
   onEvaluation?: (event: EvaluationEvent) => void;
 }
 
-/** A Denoiser that routes each evaluation by its sigma and applies guidance. */
+/**
+ * A Denoiser that routes each evaluation by its sigma and applies guidance. A job has one
+ * evaluation in flight at a time, so one float32 buffer carries all of its evaluations' x.
+ */
 export function routedDenoiser(o: RoutedDenoiserOptions): Denoiser {
+  let wire: Float32Array | null = null;
   return async (x, sigma, { step }) => {
     o.signal?.throwIfAborted();
     const expert = expertFor(o.experts, sigma, (e) => e.spec);
+    if (wire?.length !== x.length) wire = new Float32Array(x.length);
+    wire.set(x);
     const { denoised, replica } = await expert.denoise({
-      x: new Float32Array(x),
+      x: wire,
       dims: o.dims,
       sigma,
       branches: o.branchesAt(step),

@@ -1,0 +1,43 @@
+/**
+ * What the coordinator's main thread and its job threads say to each other (worker_threads
+ * messages, structured-cloned). The main thread serves the API, watches membership and encodes
+ * prompts (one shared encoding cache); each job thread runs whole jobs: their samplers and their
+ * Denoise streams to the expert and SR nodes.
+ */
+import type { StatusError } from '../common/grpc/status.ts';
+import type { GenerateResult, ProgressEvent } from '../common/pipeline/job.ts';
+import type { GenerateRequest } from '../common/pipeline/request.ts';
+import type { BranchRequest } from '../common/runtime/conditioning.ts';
+import type { Conditioning } from '../common/runtime/encoders.ts';
+import type { Tensor } from '../common/tensor.ts';
+import type { MembershipChange } from './backend.ts';
+
+export interface JobThreadData {
+  packDir: string;
+  evaluationTimeoutMs: number;
+}
+
+/** Per-replica load, for GetClusterStatus. */
+export interface NodeLoad {
+  address: string;
+  outstanding: number;
+  completed: number;
+}
+
+export type ToJobThread =
+  | { type: 'membership'; change: MembershipChange }
+  | { type: 'job'; id: number; request: GenerateRequest; progress: boolean; previewEvery: number }
+  | { type: 'cancel'; id: number }
+  | { type: 'encoded'; call: number; conditioning?: Conditioning; error?: StatusError }
+  | { type: 'load'; call: number };
+
+export type FromJobThread =
+  | { type: 'encode'; call: number; request: BranchRequest }
+  /** Evaluation events, only when the job asked for them. */
+  | { type: 'progress'; id: number; event: Extract<ProgressEvent, { type: 'evaluation' }> }
+  | { type: 'preview'; id: number; step: number; image: Tensor }
+  | { type: 'done'; id: number; result: GenerateResult }
+  | { type: 'failed'; id: number; error: StatusError }
+  /** Counts since the last report, as [labels, n] pairs: routed evaluations and retried calls. */
+  | { type: 'counts'; evaluations: [{ stage: string; expert: string; replica: string }, number][]; retries: [{ role: string; name: string }, number][] }
+  | { type: 'load'; call: number; nodes: NodeLoad[] };

@@ -1,0 +1,175 @@
+/**
+ * The coordinator's job threads, seen from the main thread. A job runs on one thread, the one
+ * with the fewest jobs; each thread mirrors the cluster's expert and SR replicas (its own pools and
+ * streams), asks the main thread to encode branches (one shared encoding cache), and reports the
+ * counts behind the metrics. A thread that dies fails its jobs with INTERNAL and is replaced.
+ */
+import { Worker } from 'node:worker_threads';
+import { Status, toServiceError, type StatusError } from '../common/grpc/status.ts';
+import type { GenerateCall } from '../common/grpc/generate-request.ts';
+import { log } from '../common/node-process.ts';
+import type { GenerateResult, ProgressEvent } from '../common/pipeline/job.ts';
+import type { BranchRequest } from '../common/runtime/conditioning.ts';
+import type { Conditioning } from '../common/runtime/encoders.ts';
+import type { Tensor } from '../common/tensor.ts';
+import type { MembershipChange } from './backend.ts';
+import type { FromJobThread, JobThreadData, NodeLoad, ToJobThread } from './job-messages.ts';
+import type { CoordinatorMetrics } from './metrics.ts';
+
+export interface JobThreadsOptions {
+  /** How many threads. */
+  threads: number;
+  /** What every thread starts from. */
+  data: JobThreadData;
+  /** Encodes a branch (the main thread's backend, with the shared cache). */
+  encode: (request: BranchRequest) => Promise<Conditioning>;
+  metrics: CoordinatorMetrics;
+}
+
+export interface JobEvents {
+  /** Each evaluation, when the request asked for progress. */
+  onProgress?: (event: Extract<ProgressEvent, { type: 'evaluation' }>) => void;
+  /** The denoised estimate every `previewEvery` base steps. */
+  onPreview?: (step: number, image: Tensor) => void;
+}
+
+interface RunningJob extends JobEvents {
+  resolve: (result: GenerateResult) => void;
+  reject: (error: Error) => void;
+}
+
+interface JobThread {
+  worker: Worker;
+  jobs: Map<number, RunningJob>;
+  loads: Map<number, (nodes: NodeLoad[]) => void>;
+}
+
+const ENTRY = new URL('./job-thread.ts', import.meta.url);
+
+/** A StatusError as a thrown error: toServiceError gives its code back. */
+const statusError = (e: StatusError) => Object.assign(new Error(e.details), e);
+
+/**
+ * Starts a TypeScript module as a worker thread. Node 20 does not run --import hooks before a
+ * worker's entry module, so the worker registers tsx (which this process runs under) first.
+ */
+function startTypeScriptWorker(entry: URL, workerData: JobThreadData): Worker {
+  const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
+  return new Worker(boot, { eval: true, workerData });
+}
+
+export class JobThreads {
+  private readonly threads: JobThread[] = [];
+  /** The expert and SR replicas now, by role/name/address: what a new thread is told first. */
+  private readonly members = new Map<string, MembershipChange[]>();
+  private nextId = 1;
+  private nextCall = 1;
+  private closed = false;
+
+  constructor(private readonly o: JobThreadsOptions) {
+    for (let i = 0; i < o.threads; i++) this.threads.push(this.start());
+  }
+
+  /** Mirrors a change of the main thread's membership on every thread. */
+  membership(change: MembershipChange): void {
+    if (change.role === 'encoder') return;
+    const key = `${change.role}/${change.name}/${change.address}`;
+    if (change.op === 'remove') this.members.delete(key);
+    else if (change.op === 'add') this.members.set(key, [change]);
+    else this.members.get(key)?.push(change);
+    for (const t of this.threads) this.post(t, { type: 'membership', change });
+  }
+
+  /** Runs a job on the least busy thread. Aborting `signal` cancels it (it rejects with CANCELLED). */
+  run(request: GenerateCall, events: JobEvents, signal: AbortSignal): Promise<GenerateResult> {
+    const thread = this.threads.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      thread.jobs.set(id, { ...events, resolve, reject });
+      this.post(thread, { type: 'job', id, request, progress: request.progress !== 'none', previewEvery: request.previewEvery ?? 0 });
+      signal.addEventListener('abort', () => this.post(thread, { type: 'cancel', id }), { once: true });
+    });
+  }
+
+  /** Outstanding and completed calls per replica address, summed over the threads. */
+  async load(): Promise<Map<string, NodeLoad>> {
+    const reports = await Promise.all(
+      this.threads.map(
+        (t) =>
+          new Promise<NodeLoad[]>((resolve) => {
+            const call = this.nextCall++;
+            t.loads.set(call, resolve);
+            this.post(t, { type: 'load', call });
+          }),
+      ),
+    );
+    const total = new Map<string, NodeLoad>();
+    for (const n of reports.flat()) {
+      const sum = total.get(n.address);
+      if (sum) {
+        sum.outstanding += n.outstanding;
+        sum.completed += n.completed;
+      } else total.set(n.address, { ...n });
+    }
+    return total;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+  }
+
+  private post(thread: JobThread, message: ToJobThread): void {
+    thread.worker.postMessage(message);
+  }
+
+  private start(): JobThread {
+    const thread: JobThread = { worker: startTypeScriptWorker(ENTRY, this.o.data), jobs: new Map(), loads: new Map() };
+    for (const changes of this.members.values()) for (const change of changes) this.post(thread, { type: 'membership', change });
+    thread.worker.on('message', (m: FromJobThread) => this.receive(thread, m));
+    let failure: Error | null = null;
+    thread.worker.on('error', (error) => (failure = error));
+    thread.worker.on('exit', (code) => {
+      const reason = failure ? failure.message : `exit code ${code}`;
+      for (const job of thread.jobs.values()) job.reject(statusError({ code: Status.INTERNAL, details: `the coordinator's job thread stopped (${reason}); the job was lost, submit it again` }));
+      for (const resolve of thread.loads.values()) resolve([]);
+      if (this.closed) return;
+      log('coordinator', `a job thread stopped (${reason}); starting another`);
+      this.threads[this.threads.indexOf(thread)] = this.start();
+    });
+    return thread;
+  }
+
+  private receive(thread: JobThread, m: FromJobThread): void {
+    switch (m.type) {
+      case 'encode':
+        this.o.encode(m.request).then(
+          (conditioning) => this.post(thread, { type: 'encoded', call: m.call, conditioning }),
+          (error) => this.post(thread, { type: 'encoded', call: m.call, error: toServiceError(error) }),
+        );
+        break;
+      case 'progress':
+        thread.jobs.get(m.id)?.onProgress?.(m.event);
+        break;
+      case 'preview':
+        thread.jobs.get(m.id)?.onPreview?.(m.step, m.image);
+        break;
+      case 'done':
+      case 'failed': {
+        const job = thread.jobs.get(m.id);
+        thread.jobs.delete(m.id);
+        if (m.type === 'done') job?.resolve(m.result);
+        else job?.reject(statusError(m.error));
+        break;
+      }
+      case 'counts':
+        for (const [labels, n] of m.evaluations) this.o.metrics.evaluations.inc(labels, n);
+        for (const [labels, n] of m.retries) this.o.metrics.retries.inc(labels, n);
+        break;
+      case 'load':
+        thread.loads.get(m.call)?.(m.nodes);
+        thread.loads.delete(m.call);
+        break;
+    }
+  }
+}
