@@ -24,6 +24,8 @@ export interface JobThreadsOptions {
   /** Encodes a branch (the main thread's backend, with the shared cache). */
   encode: (request: BranchRequest) => Promise<Conditioning>;
   metrics: CoordinatorMetrics;
+  /** The threads' module. @default coordinator/job-thread.ts */
+  entry?: URL;
 }
 
 export interface JobEvents {
@@ -124,7 +126,7 @@ export class JobThreads {
   }
 
   private start(): JobThread {
-    const thread: JobThread = { worker: startTypeScriptWorker(ENTRY, this.o.data), jobs: new Map(), loads: new Map() };
+    const thread: JobThread = { worker: startTypeScriptWorker(this.o.entry ?? ENTRY, this.o.data), jobs: new Map(), loads: new Map() };
     for (const changes of this.members.values()) for (const change of changes) this.post(thread, { type: 'membership', change });
     thread.worker.on('message', (m: FromJobThread) => this.receive(thread, m));
     let failure: Error | null = null;

@@ -101,6 +101,9 @@ test('two replicas of one expert both receive work under load, and batching give
     ),
   );
   assert.equal(replicas.size, 2, `both low replicas took work: ${[...replicas]}`);
+  // The status sums what every job thread of the coordinator sent each replica.
+  const lows = (await client.clusterStatus()).nodes.filter((n) => n.name === 'low');
+  assert.ok(lows.length === 2 && lows.every((n) => n.completed > 0), `completed evaluations per low replica: ${lows.map((n) => n.completed)}`);
   for (const [i, r] of requests.entries()) assert.deepEqual(results[i]!.image.data, (await local.generate(r)).image.data, r.prompt);
   // Evaluations of different jobs shared model calls: more rows per batch than one guided evaluation has.
   const experts = cluster.nodes.filter((n) => n.role === 'expert-node' && n.name === 'low');
