@@ -83,17 +83,23 @@ export class EdiffClient {
     const call = this.client.Generate(generateRequestToWire(request), this.options.generateTimeoutMs ? { deadline: Date.now() + this.options.generateTimeoutMs } : {});
     const cancel = () => call.cancel();
     signal?.addEventListener('abort', cancel, { once: true });
+    let ended = false;
     try {
       for await (const message of call as AsyncIterable<GenerateEvent__Output>) {
         const event = toEvent(message);
         if (event) yield event;
       }
+      ended = true;
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       throw asEdiffError(error);
     } finally {
       signal?.removeEventListener('abort', cancel);
-      call.cancel();
+      // Only a call the caller left early is cancelled. Cancelling every call after its result
+      // made the coordinator close the whole connection (GOAWAY INTERNAL_ERROR) after ~1166 jobs,
+      // failing every call on it: a late RST_STREAM is an invalid frame to Node's HTTP/2 server,
+      // which allows 1000 per connection (maxSessionInvalidFrames).
+      if (!ended) call.cancel();
     }
   }
 
@@ -103,11 +109,14 @@ export class EdiffClient {
    */
   async generateImage(request: GenerateCall, o: { signal?: AbortSignal; onEvent?: (e: GenerateEvent) => void } = {}): Promise<Extract<GenerateEvent, { type: 'result' }>> {
     const call = o.onEvent || request.progress ? request : { ...request, progress: 'none' as const };
+    // Read to the end of the stream (its status follows the result), so the call ends cleanly.
+    let result: Extract<GenerateEvent, { type: 'result' }> | null = null;
     for await (const event of this.generate(call, o.signal ? { signal: o.signal } : {})) {
-      if (event.type === 'result') return event;
-      o.onEvent?.(event);
+      if (event.type === 'result') result = event;
+      else o.onEvent?.(event);
     }
-    throw new EdiffError(grpc.status.INTERNAL, 'the coordinator ended the job without a result');
+    if (!result) throw new EdiffError(grpc.status.INTERNAL, 'the coordinator ended the job without a result');
+    return result;
   }
 
   describePipeline(): Promise<PipelineDescription__Output> {

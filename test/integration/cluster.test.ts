@@ -80,6 +80,18 @@ test('many jobs at once: each gets its own image', async () => {
   for (const [i, r] of requests.entries()) assert.deepEqual(results[i]!.result.image.data, (await local.generate(r)).image.data, r.prompt);
 });
 
+test('one client connection carries thousands of jobs', async () => {
+  // The SDK once cancelled each call after its result; Node's HTTP/2 server counts such late
+  // cancels as invalid frames and closed the connection after ~1166 jobs.
+  const jobs = 1500;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < jobs) await t.client.generateImage({ prompt: 'a red circle', size: 64, seed: next++, steps: 1, sampler: 'euler' });
+    }),
+  );
+});
+
 test('a second coordinator, configured by a nodes file, serves the same nodes side by side', async () => {
   const work = tempDir('nodes-file');
   const byName = (role: string) => Object.fromEntries(t.cluster.nodes.filter((n) => n.role === role).map((n) => [n.name, n.address]));
