@@ -40,8 +40,8 @@ export interface BackendOptions extends RemoteOptions {
   /** Where encoded branches are kept. @default a 64 MiB cache */
   encodings?: EncodingCache;
   /**
-   * Encodes branches elsewhere instead of on the encoder pool: a job thread asks the main thread,
-   * which holds the encoding cache all jobs share.
+   * Encodes the branches this backend's cache misses elsewhere instead of on the encoder pool: a
+   * job thread asks the main thread, whose cache all threads share.
    */
   encode?: (request: BranchRequest) => Promise<Conditioning>;
   /** Called when a call is retried on another replica. */
@@ -145,7 +145,7 @@ export class ClusterBackend implements PipelineBackend {
   /** A branch's conditioning, from the cache or the encoder pool (whose calls have a deadline). */
   async encode(request: BranchRequest, signal?: AbortSignal) {
     const delegate = this.options.encode;
-    const conditioning = delegate ? await delegate(request) : await this.encodings.get(request, () => this.encoders.run((replica) => replica.encode(request)));
+    const conditioning = await this.encodings.get(request, () => (delegate ? delegate(request) : this.encoders.run((replica) => replica.encode(request))));
     signal?.throwIfAborted();
     return conditioning;
   }

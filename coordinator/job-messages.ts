@@ -15,6 +15,11 @@ import type { MembershipChange } from './backend.ts';
 export interface JobThreadData {
   packDir: string;
   evaluationTimeoutMs: number;
+  /**
+   * The bound of the thread's own encoding cache, in front of the main thread's: a repeated
+   * branch is then one object in the thread, whose content id each replica hashes once.
+   */
+  encodingCacheBytes: number;
 }
 
 /** Per-replica load, for GetClusterStatus. */
@@ -29,7 +34,9 @@ export type ToJobThread =
   | { type: 'job'; id: number; request: GenerateRequest; progress: boolean; previewEvery: number }
   | { type: 'cancel'; id: number }
   | { type: 'encoded'; call: number; conditioning?: Conditioning; error?: StatusError }
-  | { type: 'load'; call: number };
+  | { type: 'load'; call: number }
+  /** Close the node connections and exit. */
+  | { type: 'stop' };
 
 export type FromJobThread =
   | { type: 'encode'; call: number; request: BranchRequest }
@@ -38,6 +45,9 @@ export type FromJobThread =
   | { type: 'preview'; id: number; step: number; image: Tensor }
   | { type: 'done'; id: number; result: GenerateResult }
   | { type: 'failed'; id: number; error: StatusError }
-  /** Counts since the last report, as [labels, n] pairs: routed evaluations and retried calls. */
-  | { type: 'counts'; evaluations: [{ stage: string; expert: string; replica: string }, number][]; retries: [{ role: string; name: string }, number][] }
+  /**
+   * Counts since the last report: routed evaluations and retried calls as [labels, n] pairs, and
+   * the lookups the thread's encoding cache answered (its misses went to the main thread's).
+   */
+  | { type: 'counts'; evaluations: [{ stage: string; expert: string; replica: string }, number][]; retries: [{ role: string; name: string }, number][]; encodingHits: number }
   | { type: 'load'; call: number; nodes: NodeLoad[] };

@@ -12,6 +12,7 @@ import { runJob } from '../common/pipeline/job.ts';
 import type { BranchRequest } from '../common/runtime/conditioning.ts';
 import type { Conditioning } from '../common/runtime/encoders.ts';
 import { ClusterBackend } from './backend.ts';
+import { EncodingCache } from './encoding-cache.ts';
 import type { FromJobThread, JobThreadData, ToJobThread } from './job-messages.ts';
 
 /** How often counts go to the main thread while jobs run (they also go before every result). */
@@ -36,14 +37,18 @@ function encode(request: BranchRequest): Promise<Conditioning> {
 
 const evaluations = new Map<string, [{ stage: string; expert: string; replica: string }, number]>();
 const retries = new Map<string, [{ role: string; name: string }, number]>();
+const cache = new EncodingCache(data.encodingCacheBytes);
+let reportedHits = 0;
 let countsTimer: NodeJS.Timeout | null = null;
 function flushCounts(): void {
   if (countsTimer) clearTimeout(countsTimer);
   countsTimer = null;
-  if (evaluations.size === 0 && retries.size === 0) return;
-  send({ type: 'counts', evaluations: [...evaluations.values()], retries: [...retries.values()] });
+  const encodingHits = cache.hits - reportedHits;
+  if (evaluations.size === 0 && retries.size === 0 && encodingHits === 0) return;
+  send({ type: 'counts', evaluations: [...evaluations.values()], retries: [...retries.values()], encodingHits });
   evaluations.clear();
   retries.clear();
+  reportedHits = cache.hits;
 }
 function count<L extends object>(into: Map<string, [L, number]>, labels: L): void {
   const key = Object.values(labels).join('\u0000');
@@ -55,6 +60,7 @@ function count<L extends object>(into: Map<string, [L, number]>, labels: L): voi
 
 const backend = new ClusterBackend(loadPack(data.packDir), {
   evaluationTimeoutMs: data.evaluationTimeoutMs,
+  encodings: cache,
   encode,
   onRetry: (role, name, failed, error) => {
     count(retries, { role, name });
@@ -115,6 +121,11 @@ port.on('message', (m: ToJobThread) => {
     }
     case 'load':
       send({ type: 'load', call: m.call, nodes: backend.nodes.map((n) => ({ address: n.address, outstanding: n.outstanding, completed: n.completed })) });
+      break;
+    case 'stop':
+      flushCounts();
+      backend.close();
+      port.close();
       break;
   }
 });

@@ -13,6 +13,7 @@ import type { BranchRequest } from '../common/runtime/conditioning.ts';
 import type { Conditioning } from '../common/runtime/encoders.ts';
 import type { Tensor } from '../common/tensor.ts';
 import type { MembershipChange } from './backend.ts';
+import type { EncodingCache } from './encoding-cache.ts';
 import type { FromJobThread, JobThreadData, NodeLoad, ToJobThread } from './job-messages.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
 
@@ -23,6 +24,8 @@ export interface JobThreadsOptions {
   data: JobThreadData;
   /** Encodes a branch (the main thread's backend, with the shared cache). */
   encode: (request: BranchRequest) => Promise<Conditioning>;
+  /** The main thread's encoding cache (the threads report the lookups their own caches answered). */
+  encodings: EncodingCache;
   metrics: CoordinatorMetrics;
   /** The threads' module. @default coordinator/job-thread.ts */
   entry?: URL;
@@ -116,9 +119,18 @@ export class JobThreads {
     return total;
   }
 
-  async close(): Promise<void> {
+  /** Stops every thread: each closes its node connections and exits (terminated after `graceMs`). */
+  async close(graceMs = 2000): Promise<void> {
     this.closed = true;
-    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+    await Promise.all(
+      this.threads.map(async (t) => {
+        const exited = new Promise<void>((resolve) => t.worker.once('exit', () => resolve()));
+        this.post(t, { type: 'stop' });
+        const timer = setTimeout(() => void t.worker.terminate(), graceMs);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
   }
 
   private post(thread: JobThread, message: ToJobThread): void {
@@ -167,6 +179,7 @@ export class JobThreads {
       case 'counts':
         for (const [labels, n] of m.evaluations) this.o.metrics.evaluations.inc(labels, n);
         for (const [labels, n] of m.retries) this.o.metrics.retries.inc(labels, n);
+        this.o.encodings.countHits(m.encodingHits);
         break;
       case 'load':
         thread.loads.get(m.call)?.(m.nodes);

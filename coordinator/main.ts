@@ -96,8 +96,9 @@ try {
   // Jobs run on the job threads; this thread keeps the membership (which they mirror) and encodes.
   const jobs: JobThreads = new JobThreads({
     threads: jobThreads,
-    data: { packDir: pack.dir, evaluationTimeoutMs: timeout },
+    data: { packDir: pack.dir, evaluationTimeoutMs: timeout, encodingCacheBytes: encodings.maxBytes },
     encode: (request) => backend.encode(request),
+    encodings,
     metrics,
   });
   const backend = new ClusterBackend(pack, {

@@ -26,7 +26,7 @@ port.on('message', (m: ToJobThread) => {
         encoded.set(m.id, (answer) => {
           if (answer.error) send({ type: 'failed', id: m.id, error: answer.error });
           else {
-            send({ type: 'counts', evaluations: [[{ stage: 'base', expert: 'low', replica: 'r' }, 3]], retries: [] });
+            send({ type: 'counts', evaluations: [[{ stage: 'base', expert: 'low', replica: 'r' }, 3]], retries: [], encodingHits: 1 });
             send({ type: 'done', id: m.id, result: { image: { dims: [1, 1, 1], data: new Float32Array([0.5]) }, seed: 1, size: 1, stages: [] } });
           }
         });
@@ -40,6 +40,9 @@ port.on('message', (m: ToJobThread) => {
       send({ type: 'load', call: m.call, nodes: [...members].map((address) => ({ address, outstanding: 0, completed: 1 })) });
       break;
     case 'cancel':
+      break;
+    case 'stop':
+      port.close();
       break;
   }
 });

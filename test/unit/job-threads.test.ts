@@ -10,30 +10,33 @@ import { coordinatorMetrics } from '../../coordinator/metrics.ts';
 function threads(count: number) {
   const registry = new Registry();
   const encoded: string[] = [];
+  const encodings = new EncodingCache(0);
   const jobs = new JobThreads({
     threads: count,
-    data: { packDir: 'unused', evaluationTimeoutMs: 1000 },
+    data: { packDir: 'unused', evaluationTimeoutMs: 1000, encodingCacheBytes: 0 },
     encode: async (request) => {
       encoded.push(request.prompt);
       if (request.prompt === 'refused') throw Object.assign(new Error('x'), { code: Status.INVALID_ARGUMENT, details: 'prompt: refused' });
       return {};
     },
-    metrics: coordinatorMetrics(registry, new EncodingCache(0)),
+    encodings,
+    metrics: coordinatorMetrics(registry, encodings),
     entry: new URL('../helpers/fake-job-thread.ts', import.meta.url),
   });
-  return { jobs, registry, encoded };
+  return { jobs, registry, encoded, encodings };
 }
 
 const run = (jobs: JobThreads, prompt: string) => jobs.run({ prompt }, {}, new AbortController().signal);
 
-test('job threads: jobs run, encode on the main thread, and their counts reach the metrics', async () => {
-  const { jobs, registry, encoded } = threads(2);
+test('job threads: jobs run, encode on the main thread, and their counts reach the metrics and the cache', async () => {
+  const { jobs, registry, encoded, encodings } = threads(2);
   try {
     const results = await Promise.all(['a', 'b', 'c', 'd'].map((p) => run(jobs, p)));
     assert.deepEqual(results.map((r) => [...r.image.data]), [[0.5], [0.5], [0.5], [0.5]]);
     assert.deepEqual(encoded.sort(), ['a', 'b', 'c', 'd']);
     const routed = (await registry.getSingleMetric('ediff_routed_evaluations_total')!.get()).values;
     assert.equal(routed.reduce((n, v) => n + v.value, 0), 12);
+    assert.equal(encodings.hits, 4, "lookups the threads' own caches answered count as the coordinator's hits");
     // An encoding error keeps its status across the thread boundary.
     await assert.rejects(run(jobs, 'refused'), (e: { code: number; details: string }) => e.code === Status.INVALID_ARGUMENT && e.details === 'prompt: refused');
   } finally {
