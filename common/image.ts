@@ -1,7 +1,10 @@
 /**
- * Images in and out, through sharp. Inside the project an image is a CHW float32 tensor with
- * RGB in [-1, 1]; masks are HW float32 in [0, 1].
+ * Images in and out. Inside the project an image is a CHW float32 tensor with RGB in [-1, 1];
+ * masks are HW float32 in [0, 1]. sharp decodes (PNG, JPEG, WebP); PNGs are written with
+ * node:zlib (see encodePng).
  */
+import { crc32, deflate, deflateSync, type ZlibOptions } from 'node:zlib';
+import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { InvalidArgumentError } from './errors.ts';
 import type { Tensor } from './tensor.ts';
@@ -19,10 +22,41 @@ export function toRgb8(image: Tensor): { pixels: Buffer; width: number; height: 
   return { pixels, width, height };
 }
 
-/** PNG bytes of a CHW [-1, 1] image; the same pixels always give the same bytes. */
+const deflateAsync = promisify(deflate);
+/** Images up to this many bytes are compressed at once (under 0.5 ms here), larger ones on libuv's pool. */
+const SYNC_DEFLATE_BYTES = 64 * 1024;
+const PNG_SIGNATURE = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
+
+/** A PNG chunk: length, type, data, and the CRC-32 of type and data. */
+function pngChunk(type: string, data: Buffer): Buffer {
+  const chunk = Buffer.alloc(12 + data.length);
+  chunk.writeUInt32BE(data.length, 0);
+  chunk.write(type, 4, 'latin1');
+  data.copy(chunk, 8);
+  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + data.length)), 8 + data.length);
+  return chunk;
+}
+
+/**
+ * PNG bytes of a CHW [-1, 1] image (8-bit RGB, no row filter, deflate level 6); the same pixels
+ * always give the same bytes. Written with node:zlib rather than sharp: sharp's fixed cost per
+ * call made a 64x64 PNG cost 0.8-1.0 ms of CPU against 0.45 here (256: 3.0 against 2.5 ms;
+ * 1024: 29 against 32 ms), and a coordinator encodes one per job, most of them small.
+ */
 export async function encodePng(image: Tensor): Promise<Buffer> {
   const { pixels, width, height } = toRgb8(image);
-  return sharp(pixels, { raw: { width, height, channels: 3 } }).png({ compressionLevel: 6, adaptiveFiltering: false }).toBuffer();
+  const stride = width * 3;
+  // Each scanline starts with its filter type byte (0: none).
+  const scanlines = Buffer.alloc((stride + 1) * height);
+  for (let y = 0; y < height; y++) pixels.copy(scanlines, y * (stride + 1) + 1, y * stride, (y + 1) * stride);
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8; // bit depth
+  header[9] = 2; // colour type: RGB
+  const options: ZlibOptions = { level: 6, chunkSize: Math.max(16 * 1024, scanlines.length) };
+  const data = scanlines.length <= SYNC_DEFLATE_BYTES ? deflateSync(scanlines, options) : await deflateAsync(scanlines, options);
+  return Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', header), pngChunk('IDAT', data), pngChunk('IEND', Buffer.alloc(0))]);
 }
 
 async function decode(bytes: Uint8Array, field: string, size: number, grey: boolean): Promise<Buffer> {
