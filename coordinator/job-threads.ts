@@ -2,7 +2,8 @@
  * The coordinator's job threads, seen from the main thread. A job runs on one thread, the one
  * with the fewest jobs; each thread mirrors the cluster's expert and SR replicas (its own pools and
  * streams), asks the main thread to encode branches (one shared encoding cache), and reports the
- * counts behind the metrics. A thread that dies fails its jobs with INTERNAL and is replaced.
+ * counts behind the metrics. A thread that dies fails its jobs with INTERNAL and is replaced
+ * (unless five in a row died within 10 s of starting: then the process exits).
  */
 import { Worker } from 'node:worker_threads';
 import { Status, toServiceError, type StatusError } from '../common/grpc/status.ts';
@@ -50,6 +51,9 @@ interface JobThread {
 }
 
 const ENTRY = new URL('./job-thread.ts', import.meta.url);
+/** A thread that stops this soon after starting counts towards MAX_QUICK_FAILURES. */
+const QUICK_FAILURE_MS = 10_000;
+const MAX_QUICK_FAILURES = 5;
 
 /** A StatusError as a thrown error: toServiceError gives its code back. */
 const statusError = (e: StatusError) => Object.assign(new Error(e.details), e);
@@ -70,6 +74,8 @@ export class JobThreads {
   private nextId = 1;
   private nextCall = 1;
   private closed = false;
+  /** Threads in a row that stopped soon after starting. */
+  private quickFailures = 0;
 
   constructor(private readonly o: JobThreadsOptions) {
     for (let i = 0; i < o.threads; i++) this.threads.push(this.start());
@@ -143,11 +149,19 @@ export class JobThreads {
     thread.worker.on('message', (m: FromJobThread) => this.receive(thread, m));
     let failure: Error | null = null;
     thread.worker.on('error', (error) => (failure = error));
+    const startedAt = Date.now();
     thread.worker.on('exit', (code) => {
       const reason = failure ? failure.message : `exit code ${code}`;
       for (const job of thread.jobs.values()) job.reject(statusError({ code: Status.INTERNAL, details: `the coordinator's job thread stopped (${reason}); the job was lost, submit it again` }));
       for (const resolve of thread.loads.values()) resolve([]);
       if (this.closed) return;
+      // A thread that cannot even start would be replaced forever: stop, so that the process
+      // supervisor (Kubernetes) sees the failure.
+      this.quickFailures = Date.now() - startedAt < QUICK_FAILURE_MS ? this.quickFailures + 1 : 0;
+      if (this.quickFailures >= MAX_QUICK_FAILURES) {
+        log('coordinator', `job threads keep stopping within ${QUICK_FAILURE_MS / 1000} s of starting (last: ${reason}); exiting`);
+        process.exit(1);
+      }
       log('coordinator', `a job thread stopped (${reason}); starting another`);
       this.threads[this.threads.indexOf(thread)] = this.start();
     });
