@@ -61,10 +61,13 @@ export class ClusterBackend implements PipelineBackend {
     private readonly options: BackendOptions = {},
   ) {
     const retry = (role: NodeRole, name: string) => (failed: RemoteNode, error: Error) => options.onRetry?.(role, name, failed, error);
-    this.encoders = new ReplicaPool<RemoteEncoder>('encoder-node', retry('encoder', 'encoder'));
+    this.encoders = new ReplicaPool<RemoteEncoder>('encoder-node', { onRetry: retry('encoder', 'encoder') });
     this.encodings = options.encodings ?? new EncodingCache(64 * 1024 * 1024);
-    this.experts = pack.manifest.base.experts.map((spec) => new ExpertPool(spec, new ReplicaPool<RemoteExpert>(`expert ${spec.name}`, retry('expert', spec.name))));
-    for (const stage of pack.manifest.super_resolution) this.sr.set(stage.name, new ReplicaPool<RemoteSuperResolution>(`sr-node ${stage.name}`, retry('sr', stage.name)));
+    // Evaluations released together go to one replica, up to about one batch of guided ones.
+    this.experts = pack.manifest.base.experts.map(
+      (spec) => new ExpertPool(spec, new ReplicaPool<RemoteExpert>(`expert ${spec.name}`, { onRetry: retry('expert', spec.name), turnGroup: Math.floor((spec.max_batch ?? 32) / 2) })),
+    );
+    for (const stage of pack.manifest.super_resolution) this.sr.set(stage.name, new ReplicaPool<RemoteSuperResolution>(`sr-node ${stage.name}`, { onRetry: retry('sr', stage.name) }));
   }
 
   get manifest(): PackManifest {

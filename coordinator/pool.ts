@@ -1,7 +1,8 @@
 /**
  * Replica pools. Every expert (and the encoder, and each SR stage) is served by a pool of
  * replicas; a call goes to the replica with the least outstanding work, preferring one that
- * already holds the job's conditioning, and a call that fails because its replica is gone
+ * already holds the job's conditioning and (expert pools, while no replica is idle) the one the
+ * calls of the same event-loop turn went to; a call that fails because its replica is gone
  * (UNAVAILABLE, deadline) is retried on another. Evaluations are pure, so a retry changes nothing
  * in the result.
  */
@@ -21,14 +22,29 @@ const PREFERENCE = 2;
 
 const retryable = (error: unknown) => error instanceof NodeUnavailableError || error instanceof NodeTimeoutError;
 
+export interface PoolOptions<R> {
+  /** Called when a call is retried on another replica. */
+  onRetry?: (failed: R, error: Error) => void;
+  /**
+   * How many more outstanding calls the replica chosen earlier in the same event-loop turn may
+   * have and still be chosen, while no replica is idle (0: none). Calls made in one turn (the
+   * evaluations one answer message released) then travel together in one message to one
+   * replica, up to about one batch, instead of one or two per replica: a node's cost is mostly
+   * per message. An idle replica is still chosen first: it would start them at once.
+   */
+  turnGroup?: number;
+}
+
 export class ReplicaPool<R extends RemoteNode> {
   private readonly members: R[] = [];
   private readonly failedAt = new Map<R, number>();
+  /** The replica chosen last in this event-loop turn (see PoolOptions.turnGroup). */
+  private turnChoice: R | null = null;
 
   constructor(
     /** What the pool serves, e.g. "expert high". */
     readonly label: string,
-    private readonly onRetry: (failed: R, error: Error) => void = () => {},
+    private readonly options: PoolOptions<R> = {},
   ) {}
 
   get replicas(): readonly R[] {
@@ -50,20 +66,28 @@ export class ReplicaPool<R extends RemoteNode> {
 
   /**
    * The replica for the next call: not recently failed, then the least outstanding work, where a
-   * preferred replica counts PREFERENCE calls lighter (ties go to the preferred one).
+   * preferred replica counts PREFERENCE calls lighter (ties go to the preferred one), and the
+   * replica chosen earlier in this turn `turnGroup` calls lighter.
    */
   private pick(exclude: ReadonlySet<R>, prefer: (r: R) => boolean): R | undefined {
     const now = Date.now();
+    // An idle replica starts a call at once: grouping must not pass it over.
+    const idle = this.members.some((r) => !r.refused && !exclude.has(r) && r.outstanding === 0);
+    const group = idle ? 0 : (this.options.turnGroup ?? 0);
     let best: R | undefined;
     let bestKey: [number, number] | undefined;
     for (const r of this.members) {
       if (r.refused || exclude.has(r)) continue;
       const benched = now - (this.failedAt.get(r) ?? -Infinity) < BENCH_MS ? 1 : 0;
-      const key: [number, number] = [benched, r.outstanding - (prefer(r) ? PREFERENCE + 0.5 : 0)];
+      const key: [number, number] = [benched, r.outstanding - (prefer(r) ? PREFERENCE + 0.5 : 0) - (r === this.turnChoice ? group : 0)];
       if (!bestKey || key[0] < bestKey[0] || (key[0] === bestKey[0] && key[1] < bestKey[1])) {
         best = r;
         bestKey = key;
       }
+    }
+    if (best && this.options.turnGroup) {
+      if (this.turnChoice === null) setImmediate(() => (this.turnChoice = null));
+      this.turnChoice = best;
     }
     return best;
   }
@@ -85,7 +109,7 @@ export class ReplicaPool<R extends RemoteNode> {
         tried.add(replica);
         this.failedAt.set(replica, Date.now());
         failures.push((error as Error).message);
-        this.onRetry(replica, error as Error);
+        this.options.onRetry?.(replica, error as Error);
       }
     }
   }
