@@ -5,7 +5,7 @@
  * branches; it sends back events, results and counts (coordinator/job-messages.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { toServiceError, type StatusError } from '../common/grpc/status.ts';
+import { errorFromStatus, toServiceError } from '../common/grpc/status.ts';
 import { log } from '../common/node-process.ts';
 import { loadPack } from '../common/pack/load.ts';
 import { runJob } from '../common/pipeline/job.ts';
@@ -22,15 +22,13 @@ const port = parentPort!;
 const data = workerData as JobThreadData;
 const send = (message: FromJobThread, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
-/** A StatusError as a thrown error: the code survives the thread boundary (see toServiceError). */
-const statusError = (e: StatusError) => Object.assign(new Error(e.details), e);
-
-const encodings = new Map<number, { resolve: (c: Conditioning) => void; reject: (e: Error) => void }>();
+/** Encodings asked of the main thread, by call number. */
+const pendingEncodings = new Map<number, { resolve: (c: Conditioning) => void; reject: (e: Error) => void }>();
 let nextCall = 1;
 function encode(request: BranchRequest): Promise<Conditioning> {
   const call = nextCall++;
   return new Promise((resolve, reject) => {
-    encodings.set(call, { resolve, reject });
+    pendingEncodings.set(call, { resolve, reject });
     send({ type: 'encode', call, request });
   });
 }
@@ -113,10 +111,10 @@ port.on('message', (m: ToJobThread) => {
       jobs.get(m.id)?.abort();
       break;
     case 'encoded': {
-      const pending = encodings.get(m.call);
-      encodings.delete(m.call);
+      const pending = pendingEncodings.get(m.call);
+      pendingEncodings.delete(m.call);
       if (m.conditioning) pending?.resolve(m.conditioning);
-      else pending?.reject(statusError(m.error!));
+      else pending?.reject(errorFromStatus(m.error!));
       break;
     }
     case 'load':

@@ -6,7 +6,7 @@
  * (unless five in a row died within 10 s of starting: then the process exits).
  */
 import { Worker } from 'node:worker_threads';
-import { Status, toServiceError, type StatusError } from '../common/grpc/status.ts';
+import { errorFromStatus, Status, toServiceError } from '../common/grpc/status.ts';
 import type { GenerateCall } from '../common/grpc/generate-request.ts';
 import { log } from '../common/node-process.ts';
 import type { GenerateResult, ProgressEvent } from '../common/pipeline/job.ts';
@@ -55,9 +55,6 @@ const ENTRY = new URL('./job-thread.ts', import.meta.url);
 const QUICK_FAILURE_MS = 10_000;
 const MAX_QUICK_FAILURES = 5;
 
-/** A StatusError as a thrown error: toServiceError gives its code back. */
-const statusError = (e: StatusError) => Object.assign(new Error(e.details), e);
-
 /**
  * Starts a TypeScript module as a worker thread. Node 20 does not run --import hooks before a
  * worker's entry module, so the worker registers tsx (which this process runs under) first.
@@ -95,11 +92,13 @@ export class JobThreads {
   run(request: GenerateCall, events: JobEvents, signal: AbortSignal): Promise<GenerateResult> {
     const thread = this.threads.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
+    const cancel = () => this.post(thread, { type: 'cancel', id });
+    return new Promise<GenerateResult>((resolve, reject) => {
       thread.jobs.set(id, { ...events, resolve, reject });
       this.post(thread, { type: 'job', id, request, progress: request.progress !== 'none', previewEvery: request.previewEvery ?? 0 });
-      signal.addEventListener('abort', () => this.post(thread, { type: 'cancel', id }), { once: true });
-    });
+      if (signal.aborted) cancel();
+      else signal.addEventListener('abort', cancel, { once: true });
+    }).finally(() => signal.removeEventListener('abort', cancel));
   }
 
   /** Outstanding and completed calls per replica address, summed over the threads. */
@@ -152,7 +151,7 @@ export class JobThreads {
     const startedAt = Date.now();
     thread.worker.on('exit', (code) => {
       const reason = failure ? failure.message : `exit code ${code}`;
-      for (const job of thread.jobs.values()) job.reject(statusError({ code: Status.INTERNAL, details: `the coordinator's job thread stopped (${reason}); the job was lost, submit it again` }));
+      for (const job of thread.jobs.values()) job.reject(errorFromStatus({ code: Status.INTERNAL, details: `the coordinator's job thread stopped (${reason}); the job was lost, submit it again` }));
       for (const resolve of thread.loads.values()) resolve([]);
       if (this.closed) return;
       // A thread that cannot even start would be replaced forever: stop, so that the process
@@ -187,7 +186,7 @@ export class JobThreads {
         const job = thread.jobs.get(m.id);
         thread.jobs.delete(m.id);
         if (m.type === 'done') job?.resolve(m.result);
-        else job?.reject(statusError(m.error));
+        else job?.reject(errorFromStatus(m.error));
         break;
       }
       case 'counts':

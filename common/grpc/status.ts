@@ -32,6 +32,9 @@ export function toServiceError(error: unknown): StatusError {
   return { code, details };
 }
 
+/** A StatusError as a thrown error (e.g. after crossing a thread): toServiceError gives it back. */
+export const errorFromStatus = (e: StatusError): Error => Object.assign(new Error(e.details), e);
+
 /** A readable name of a status code ("INVALID_ARGUMENT"). */
 export const statusName = (code: number): string => Status[code] ?? `CODE_${code}`;
 
