@@ -30,13 +30,17 @@ export interface CoordinatorClient extends grpc.Client {
   
   /**
    * Runs one generation job: an event per network evaluation, a preview every
-   * `preview_every` base steps, then the result. Cancel the call to stop the job.
+   * `preview_every` base steps, then the result. Cancel the call to stop the job. The stream
+   * ends right after the result: read it to its end rather than cancelling it then (a late
+   * cancel is an invalid frame to the server, which closes a connection after 1000 of them).
    */
   Generate(argument: _ediff_v1_GenerateRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_ediff_v1_GenerateEvent__Output>;
   Generate(argument: _ediff_v1_GenerateRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_ediff_v1_GenerateEvent__Output>;
   /**
    * Runs one generation job: an event per network evaluation, a preview every
-   * `preview_every` base steps, then the result. Cancel the call to stop the job.
+   * `preview_every` base steps, then the result. Cancel the call to stop the job. The stream
+   * ends right after the result: read it to its end rather than cancelling it then (a late
+   * cancel is an invalid frame to the server, which closes a connection after 1000 of them).
    */
   generate(argument: _ediff_v1_GenerateRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_ediff_v1_GenerateEvent__Output>;
   generate(argument: _ediff_v1_GenerateRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_ediff_v1_GenerateEvent__Output>;
@@ -69,7 +73,9 @@ export interface CoordinatorHandlers extends grpc.UntypedServiceImplementation {
   
   /**
    * Runs one generation job: an event per network evaluation, a preview every
-   * `preview_every` base steps, then the result. Cancel the call to stop the job.
+   * `preview_every` base steps, then the result. Cancel the call to stop the job. The stream
+   * ends right after the result: read it to its end rather than cancelling it then (a late
+   * cancel is an invalid frame to the server, which closes a connection after 1000 of them).
    */
   Generate: grpc.handleServerStreamingCall<_ediff_v1_GenerateRequest__Output, _ediff_v1_GenerateEvent>;
   
