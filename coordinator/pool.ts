@@ -72,8 +72,8 @@ export class ReplicaPool<R extends RemoteNode> {
   private pick(exclude: ReadonlySet<R>, prefer: (r: R) => boolean): R | undefined {
     const now = Date.now();
     // An idle replica starts a call at once: grouping must not pass it over.
-    const idle = this.members.some((r) => !r.refused && !exclude.has(r) && r.outstanding === 0);
-    const group = idle ? 0 : (this.options.turnGroup ?? 0);
+    const turnGroup = this.options.turnGroup ?? 0;
+    const group = turnGroup > 0 && !this.members.some((r) => !r.refused && !exclude.has(r) && r.outstanding === 0) ? turnGroup : 0;
     let best: R | undefined;
     let bestKey: [number, number] | undefined;
     for (const r of this.members) {
@@ -85,7 +85,7 @@ export class ReplicaPool<R extends RemoteNode> {
         bestKey = key;
       }
     }
-    if (best && this.options.turnGroup) {
+    if (best && turnGroup > 0) {
       if (this.turnChoice === null) setImmediate(() => (this.turnChoice = null));
       this.turnChoice = best;
     }
