@@ -235,9 +235,41 @@ async function cpuSeconds(cluster: LocalCluster): Promise<number> {
 }
 
 /**
+ * Steady-state jobs/s of a closed loop: `concurrency` workers submit jobs back to back; after
+ * `warmSeconds` (every replica has run its first batches, the JIT has settled), the evaluations
+ * the coordinator routes in the next `seconds`, over the evaluations a job takes, and the CPU
+ * seconds every process used meanwhile. Evaluations are counted rather than completed jobs: the
+ * workers start together, so jobs complete in waves for a while, and a window catches a wave more
+ * or less; evaluations flow evenly.
+ */
+async function steadyJobsPerSecond(client: EdiffClient, cluster: LocalCluster, concurrency: number, warmSeconds: number, seconds: number, request: (i: number) => GenerateRequest) {
+  const routed = () => metricValue(cluster.coordinator.metrics, 'ediff_routed_evaluations_total');
+  const evaluations0 = await routed();
+  const end = now() + (warmSeconds + seconds) * 1000;
+  let completed = 0;
+  let next = 0;
+  const workers = Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (now() < end) {
+        await client.generateImage(request(next++));
+        completed++;
+      }
+    }),
+  );
+  await new Promise((resolve) => setTimeout(resolve, warmSeconds * 1000));
+  const [e0, cpu0, t0] = [await routed(), await cpuSeconds(cluster), now()];
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const [e1, cpu1, t1] = [await routed(), await cpuSeconds(cluster), now()];
+  await workers;
+  const evaluationsPerJob = ((await routed()) - evaluations0) / completed;
+  const jobs = (e1 - e0) / evaluationsPerJob;
+  return { jobsPerS: jobs / ((t1 - t0) / 1000), cpuMsPerJob: (1000 * (cpu1 - cpu0)) / jobs };
+}
+
+/**
  * Jobs/s with 8 simulated-GPU replicas of each expert, against 1, with enough concurrent jobs to
- * keep every replica's batches full; and the CPU the whole run costs per job (cluster and this
- * client), which bounds jobs/s on this machine whatever the replica count.
+ * keep every replica's batches full, in steady state; and the CPU the whole run costs per job
+ * (cluster and this client), which bounds jobs/s on this machine whatever the replica count.
  */
 async function scaling(pack: Pack) {
   const simulated = ['--executor', 'simulated-gpu', '--latency-ms', `${SIMULATED_LATENCY.a},${SIMULATED_LATENCY.b}`];
@@ -245,12 +277,7 @@ async function scaling(pack: Pack) {
   const measure = (replicas: number, perReplica: number) =>
     withCluster({ pack: pack.dir, superResolution: false, replicas, expertArgs: simulated, startTimeoutMs: 180_000 }, async (client, cluster) => {
       await client.generateImage(request(0));
-      const cpu0 = await cpuSeconds(cluster);
-      const t0 = now();
-      const jobsPerS = await jobsPerSecond(client, perReplica * replicas, 15, request);
-      const seconds = (now() - t0) / 1000;
-      const cpu = (await cpuSeconds(cluster)) - cpu0;
-      return { jobsPerS, cpuMsPerJob: (1000 * cpu) / (jobsPerS * seconds) };
+      return steadyJobsPerSecond(client, cluster, perReplica * replicas, 8, 15, request);
     });
   // 48 concurrent jobs per replica: 16 guided evaluations fill a 32-row batch on each expert.
   const one = await measure(1, 48);
