@@ -137,27 +137,68 @@ async function hop(pack: Pack) {
   }
 }
 
-/** One 25-step Heun job on the tiny-unet pack: on a local cluster / in process. */
+/**
+ * One 25-step Heun job on the tiny-unet pack: on a local cluster / in process. The distributed
+ * job's time is also split, from the expert nodes' metrics, into model calls, batcher waits and
+ * the rest (the hops). And the floor any system on grpc-js streams has here: the plain echo's
+ * round trip when each message follows a pause as long as an evaluation's model call (a process
+ * that has slept that long wakes slower than a busy one), paid once per evaluation.
+ */
 async function endToEnd(pack: Pack) {
   const request = { prompt: 'a red circle on a blue background', sampler: 'heun', steps: 25, seed: 1 };
   const local = await InProcessPipeline.load(pack);
+  const echo = await startReadyProcess(ECHO, []);
+  const echoes = echoClient(echo.address);
+  const stream = echoStream(echoes);
   try {
     // Interleaved, so that both see the same machine.
-    return await withCluster({ pack: pack.dir }, async (client) => {
+    return await withCluster({ pack: pack.dir }, async (client, cluster) => {
       await local.generate(request);
       await client.generateImage(request);
+      const experts = cluster.nodes.filter((n) => n.role === 'expert-node');
+      const nodeSeconds = async (name: string) => (await Promise.all(experts.map((n) => metricValue(n.metrics, name)))).reduce((a, b) => a + b, 0);
+      const split = async () => ({
+        compute: await nodeSeconds('ediff_expert_compute_seconds_sum'),
+        queue: await nodeSeconds('ediff_expert_queue_seconds_sum'),
+        evaluations: await nodeSeconds('ediff_expert_queue_seconds_count'),
+      });
       const inProcess: number[] = [];
       const distributed: number[] = [];
+      const before = await split();
       for (let i = 0; i < 9; i++) {
         inProcess.push(...(await timed(1, () => local.generate(request))));
         distributed.push(...(await timed(1, () => client.generateImage(request))));
       }
+      const after = await split();
+      const perJob = (key: keyof typeof before) => (after[key] - before[key]) / distributed.length;
+      const meanDistributed = distributed.reduce((a, b) => a + b, 0) / distributed.length;
+      const evaluations = perJob('evaluations');
+      const modelMs = (1000 * perJob('compute')) / evaluations;
+      await timed(100, stream.send);
+      const idleEchoMs: number[] = [];
+      for (let i = 0; i < 200; i++) {
+        await new Promise((resolve) => setTimeout(resolve, modelMs));
+        idleEchoMs.push(...(await timed(1, stream.send)));
+      }
+      const idleEcho = median(idleEchoMs);
       // The machine's speed drifts from second to second: compare each pair, take the median.
       const ratios = distributed.map((d, i) => d / inProcess[i]!);
-      return { e2e_in_process_ms: median(inProcess), e2e_distributed_ms: median(distributed), e2e_ratio: median(ratios) };
+      return {
+        e2e_in_process_ms: median(inProcess),
+        e2e_distributed_ms: median(distributed),
+        e2e_ratio: median(ratios),
+        e2e_evaluations: evaluations,
+        e2e_node_compute_ms: 1000 * perJob('compute'),
+        e2e_node_queue_ms: 1000 * perJob('queue'),
+        e2e_outside_model_ms_per_evaluation: (meanDistributed - 1000 * (perJob('compute') + perJob('queue'))) / evaluations,
+        raw_stream_echo_after_pause_ms: idleEcho,
+        e2e_echo_floor_ratio: (median(inProcess) + evaluations * idleEcho) / median(inProcess),
+      };
     });
   } finally {
-    await local.release();
+    stream.end();
+    echoes.close();
+    await Promise.all([local.release(), echo.stop()]);
   }
 }
 
