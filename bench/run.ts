@@ -55,21 +55,31 @@ async function withCluster<T>(o: LocalClusterOptions, work: (client: EdiffClient
   }
 }
 
-/** Closed loop: `concurrency` workers submit jobs back to back for `seconds`; completed jobs per second. */
-async function jobsPerSecond(client: EdiffClient, concurrency: number, seconds: number, request: (i: number) => GenerateRequest): Promise<number> {
+/**
+ * A closed loop: `concurrency` workers submit jobs back to back for `seconds`. `done` settles when
+ * the last job has completed; `completed` counts the jobs completed so far.
+ */
+function closedLoop(client: EdiffClient, concurrency: number, seconds: number, request: (i: number) => GenerateRequest) {
   const end = now() + seconds * 1000;
-  let completed = 0;
+  const loop = { completed: 0, done: Promise.resolve() };
   let next = 0;
-  const started = now();
-  await Promise.all(
+  loop.done = Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (now() < end) {
         await client.generateImage(request(next++));
-        completed++;
+        loop.completed++;
       }
     }),
-  );
-  return completed / ((now() - started) / 1000);
+  ).then(() => {});
+  return loop;
+}
+
+/** Completed jobs per second of a closed loop over its whole run. */
+async function jobsPerSecond(client: EdiffClient, concurrency: number, seconds: number, request: (i: number) => GenerateRequest): Promise<number> {
+  const started = now();
+  const loop = closedLoop(client, concurrency, seconds, request);
+  await loop.done;
+  return loop.completed / ((now() - started) / 1000);
 }
 
 /** The plain echo: a unary call's round trip. */
@@ -286,23 +296,13 @@ async function cpuSeconds(cluster: LocalCluster): Promise<number> {
 async function steadyJobsPerSecond(client: EdiffClient, cluster: LocalCluster, concurrency: number, warmSeconds: number, seconds: number, request: (i: number) => GenerateRequest) {
   const routed = () => metricValue(cluster.coordinator.metrics, 'ediff_routed_evaluations_total');
   const evaluations0 = await routed();
-  const end = now() + (warmSeconds + seconds) * 1000;
-  let completed = 0;
-  let next = 0;
-  const workers = Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (now() < end) {
-        await client.generateImage(request(next++));
-        completed++;
-      }
-    }),
-  );
+  const loop = closedLoop(client, concurrency, warmSeconds + seconds, request);
   await new Promise((resolve) => setTimeout(resolve, warmSeconds * 1000));
   const [e0, cpu0, t0] = [await routed(), await cpuSeconds(cluster), now()];
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   const [e1, cpu1, t1] = [await routed(), await cpuSeconds(cluster), now()];
-  await workers;
-  const evaluationsPerJob = ((await routed()) - evaluations0) / completed;
+  await loop.done;
+  const evaluationsPerJob = ((await routed()) - evaluations0) / loop.completed;
   const jobs = (e1 - e0) / evaluationsPerJob;
   return { jobsPerS: jobs / ((t1 - t0) / 1000), cpuMsPerJob: (1000 * (cpu1 - cpu0)) / jobs };
 }
