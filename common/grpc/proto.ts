@@ -26,11 +26,11 @@ export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
  * A client's HTTP/2 receive window, per stream and per connection (HTTP/2's default is 64 KiB).
  * With 64 KiB, the sender of a several-evaluation message stops every 64 KiB until the receiver
  * has read half of it and answered with a WINDOW_UPDATE: more wake-ups and writes on both sides
- * (in the 8-replica scaling run, 10-15% of the CPU per job). Two full Denoise messages
+ * (in the 8-replica scaling run, ~12% of the CPU per job). Two full Denoise messages
  * (STREAM_MESSAGE_BYTES) fit. grpc-js applies this option to clients only: a server's receive
  * window stays 64 KiB until grpc-js supports it there (grpc/grpc-node#3058).
  */
-export const FLOW_CONTROL_WINDOW_BYTES = 8 * 1024 * 1024;
+const FLOW_CONTROL_WINDOW_BYTES = 8 * 1024 * 1024;
 
 export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
