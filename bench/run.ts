@@ -43,6 +43,11 @@ async function metricValue(address: string, name: string): Promise<number> {
     .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
+/** A metric summed over several processes (by their metrics addresses). */
+async function metricSum(processes: { metrics: string }[], name: string): Promise<number> {
+  return (await Promise.all(processes.map((p) => metricValue(p.metrics, name)))).reduce((a, b) => a + b, 0);
+}
+
 /** A cluster and a client for one benchmark; always stopped. */
 async function withCluster<T>(o: LocalClusterOptions, work: (client: EdiffClient, cluster: LocalCluster) => Promise<T>): Promise<T> {
   const cluster = await startLocalCluster(o);
@@ -166,11 +171,10 @@ async function endToEnd(pack: Pack) {
       await local.generate(request);
       await client.generateImage(request);
       const experts = cluster.nodes.filter((n) => n.role === 'expert-node');
-      const nodeSeconds = async (name: string) => (await Promise.all(experts.map((n) => metricValue(n.metrics, name)))).reduce((a, b) => a + b, 0);
       const split = async () => ({
-        compute: await nodeSeconds('ediff_expert_compute_seconds_sum'),
-        queue: await nodeSeconds('ediff_expert_queue_seconds_sum'),
-        evaluations: await nodeSeconds('ediff_expert_queue_seconds_count'),
+        compute: await metricSum(experts, 'ediff_expert_compute_seconds_sum'),
+        queue: await metricSum(experts, 'ediff_expert_queue_seconds_sum'),
+        evaluations: await metricSum(experts, 'ediff_expert_queue_seconds_count'),
       });
       const inProcess: number[] = [];
       const distributed: number[] = [];
@@ -280,9 +284,8 @@ async function coordinatorThroughput(pack: Pack) {
 
 /** CPU seconds used so far by every process of a cluster (prom-client's process_cpu_seconds_total) and this one. */
 async function cpuSeconds(cluster: LocalCluster): Promise<number> {
-  const all = await Promise.all([cluster.coordinator, ...cluster.nodes].map((p) => metricValue(p.metrics, 'process_cpu_seconds_total')));
   const own = process.cpuUsage();
-  return all.reduce((a, b) => a + b, 0) + (own.user + own.system) / 1e6;
+  return (await metricSum([cluster.coordinator, ...cluster.nodes], 'process_cpu_seconds_total')) + (own.user + own.system) / 1e6;
 }
 
 /**
