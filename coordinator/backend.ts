@@ -4,16 +4,15 @@
  * Replicas join and leave at run time (static list at start, NATS discovery after).
  */
 import { NodeUnavailableError } from '../common/errors.ts';
-import { log } from '../common/node-process.ts';
+import { log } from '../common/process/node-process.ts';
 import type { Pack } from '../common/pack/load.ts';
 import type { PackManifest, SuperResolutionStage } from '../common/pack/manifest.ts';
 import type { PipelineBackend, SuperResolutionRun } from '../common/pipeline/job.ts';
-import type { BranchRequest } from '../common/runtime/conditioning.ts';
-import type { Conditioning } from '../common/runtime/encoders.ts';
 import { EncodingCache } from './encoding-cache.ts';
 import { ExpertPool, ReplicaPool } from './pool.ts';
 import { RemoteExpert, type RemoteOptions } from './remote-expert.ts';
 import { RemoteEncoder, RemoteSuperResolution, type RemoteNode } from './remote-nodes.ts';
+import type { BranchRequest, Conditioning } from '../common/pipeline/conditioning.ts';
 
 export type NodeRole = RemoteNode['role'];
 

@@ -4,7 +4,7 @@
  * another pack (a different hash) is refused, with the reason logged once.
  */
 import { HEARTBEAT_MS, LAPSE_HEARTBEATS, openRegistry, type NodeRecord, type Registry } from '../common/discovery.ts';
-import { log } from '../common/node-process.ts';
+import { log } from '../common/process/node-process.ts';
 import type { ClusterBackend } from './backend.ts';
 
 interface Known {

@@ -6,8 +6,7 @@
  * Bounded by bytes, least recently used out first; a failed encoding is not kept.
  */
 import { createHash } from 'node:crypto';
-import type { BranchRequest } from '../common/runtime/conditioning.ts';
-import type { Conditioning } from '../common/runtime/encoders.ts';
+import type { BranchRequest, Conditioning } from '../common/pipeline/conditioning.ts';
 
 interface Entry {
   conditioning: Promise<Conditioning>;

@@ -7,10 +7,9 @@
 import type { StatusError } from '../common/grpc/status.ts';
 import type { GenerateResult, ProgressEvent } from '../common/pipeline/job.ts';
 import type { GenerateRequest } from '../common/pipeline/request.ts';
-import type { BranchRequest } from '../common/runtime/conditioning.ts';
-import type { Conditioning } from '../common/runtime/encoders.ts';
 import type { Tensor } from '../common/tensor.ts';
 import type { MembershipChange } from './backend.ts';
+import type { BranchRequest, Conditioning } from '../common/pipeline/conditioning.ts';
 
 export interface JobThreadData {
   packDir: string;

@@ -6,14 +6,13 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorFromStatus, toServiceError } from '../common/grpc/status.ts';
-import { log } from '../common/node-process.ts';
+import { log } from '../common/process/node-process.ts';
 import { loadPack } from '../common/pack/load.ts';
 import { runJob } from '../common/pipeline/job.ts';
-import type { BranchRequest } from '../common/runtime/conditioning.ts';
-import type { Conditioning } from '../common/runtime/encoders.ts';
 import { ClusterBackend } from './backend.ts';
 import { EncodingCache } from './encoding-cache.ts';
 import type { FromJobThread, JobThreadData, ToJobThread } from './job-messages.ts';
+import type { BranchRequest, Conditioning } from '../common/pipeline/conditioning.ts';
 
 /** How often counts go to the main thread while jobs run (they also go before every result). */
 const COUNTS_MS = 250;

@@ -5,18 +5,18 @@
  * counts behind the metrics. A thread that dies fails its jobs with INTERNAL and is replaced
  * (unless five in a row died within 10 s of starting: then the process exits).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { errorFromStatus, Status, toServiceError } from '../common/grpc/status.ts';
 import type { GenerateCall } from '../common/grpc/generate-request.ts';
-import { log } from '../common/node-process.ts';
+import { log } from '../common/process/node-process.ts';
+import { startTypeScriptWorker } from '../common/process/worker.ts';
 import type { GenerateResult, ProgressEvent } from '../common/pipeline/job.ts';
-import type { BranchRequest } from '../common/runtime/conditioning.ts';
-import type { Conditioning } from '../common/runtime/encoders.ts';
 import type { Tensor } from '../common/tensor.ts';
 import type { MembershipChange } from './backend.ts';
 import type { EncodingCache } from './encoding-cache.ts';
 import type { FromJobThread, JobThreadData, NodeLoad, ToJobThread } from './job-messages.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
+import type { BranchRequest, Conditioning } from '../common/pipeline/conditioning.ts';
 
 export interface JobThreadsOptions {
   /** How many threads. */
@@ -54,15 +54,6 @@ const ENTRY = new URL('./job-thread.ts', import.meta.url);
 /** A thread that stops this soon after starting counts towards MAX_QUICK_FAILURES. */
 const QUICK_FAILURE_MS = 10_000;
 const MAX_QUICK_FAILURES = 5;
-
-/**
- * Starts a TypeScript module as a worker thread. Node 20 does not run --import hooks before a
- * worker's entry module, so the worker registers tsx (which this process runs under) first.
- */
-function startTypeScriptWorker(entry: URL, workerData: JobThreadData): Worker {
-  const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(boot, { eval: true, workerData });
-}
 
 export class JobThreads {
   private readonly threads: JobThread[] = [];

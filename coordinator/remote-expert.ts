@@ -19,9 +19,8 @@ import { Status, fromServiceError, statusName } from '../common/grpc/status.ts';
 import { conditioningId, conditioningToWire, fromWire, toWire } from '../common/grpc/tensor.ts';
 import type { ExpertSpec } from '../common/pack/manifest.ts';
 import type { DenoiseCall, ExpertHandle } from '../common/pipeline/routing.ts';
-import type { Conditioning } from '../common/runtime/encoders.ts';
-import { conditioningFor, needsUnconditional } from '../common/runtime/guided.ts';
 import { describeCall, type RemoteNode } from './remote-nodes.ts';
+import { type Conditioning, conditioningFor, needsUnconditional } from '../common/pipeline/conditioning.ts';
 
 export interface RemoteOptions {
   /** Longest wait for one evaluation's answer. @default 30000 */

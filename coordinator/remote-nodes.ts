@@ -11,9 +11,8 @@ import { NodeUnavailableError } from '../common/errors.ts';
 import type { SuperResolutionStage } from '../common/pack/manifest.ts';
 import type { SuperResolutionRun } from '../common/pipeline/job.ts';
 import type { NoiseGenerator } from '../common/rng.ts';
-import type { BranchRequest } from '../common/runtime/conditioning.ts';
-import type { Conditioning } from '../common/runtime/encoders.ts';
 import type { Tensor } from '../common/tensor.ts';
+import type { BranchRequest, Conditioning } from '../common/pipeline/conditioning.ts';
 
 /** What every remote node offers the coordinator: its address, load and pack check. */
 export interface RemoteNode {
@@ -112,9 +111,13 @@ export class RemoteSuperResolution implements RemoteNode {
         { deadline: Date.now() + this.timeoutMs },
       );
       let result: { image: Tensor; rng: NoiseGenerator } | null = null;
+      let settled = false;
       const cancel = () => call.cancel();
       run.signal?.addEventListener('abort', cancel, { once: true });
+      // grpc-js may fire 'error' and then 'end' for one failed stream: count the call once.
       const settle = (error: Error | null) => {
+        if (settled) return;
+        settled = true;
         run.signal?.removeEventListener('abort', cancel);
         this.outstanding--;
         this.completed++;

@@ -11,7 +11,7 @@ import { startServer } from '../common/grpc/server.ts';
 import { Status, toServiceError } from '../common/grpc/status.ts';
 import { conditioningToWire } from '../common/grpc/tensor.ts';
 import { LATENCY_BUCKETS, createRegistry, prom } from '../common/metrics.ts';
-import { COMMON_OPTIONS, announceAndServe, log, parseFlags, port } from '../common/node-process.ts';
+import { COMMON_OPTIONS, announceAndServe, log, parseFlags, port } from '../common/process/node-process.ts';
 import { loadPack, type Pack } from '../common/pack/load.ts';
 import { checkPrompt } from '../common/pipeline/request.ts';
 import { ConditioningBuilder } from '../common/runtime/conditioning.ts';

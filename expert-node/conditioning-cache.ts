@@ -1,9 +1,9 @@
+import type { Conditioning } from '../common/pipeline/conditioning.ts';
 /**
  * The conditioning a node holds, by content id, so that each evaluation carries only x, sigma and
  * ids. Least recently used entries go first once the byte budget is spent; a coordinator whose
  * conditioning was dropped gets NOT_FOUND and uploads it again.
  */
-import type { Conditioning } from '../common/runtime/encoders.ts';
 
 const bytesOf = (c: Conditioning) => Object.values(c).reduce((n, t) => n + t.data.byteLength, 0);
 

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { ediffProtos } from '../common/grpc/proto.ts';
 import { startServer } from '../common/grpc/server.ts';
 import { createRegistry } from '../common/metrics.ts';
-import { COMMON_OPTIONS, announceAndServe, log, parseFlags, port } from '../common/node-process.ts';
+import { COMMON_OPTIONS, announceAndServe, log, parseFlags, port } from '../common/process/node-process.ts';
 import { loadPack } from '../common/pack/load.ts';
 import { ExpertModel } from '../common/runtime/expert.ts';
 import { rowsOf } from '../common/runtime/guided.ts';

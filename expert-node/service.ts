@@ -15,10 +15,10 @@ import { Status, toServiceError } from '../common/grpc/status.ts';
 import { conditioningFromWire, conditioningId, fromWire, toWire } from '../common/grpc/tensor.ts';
 import type { Pack } from '../common/pack/load.ts';
 import { ownsSigma, type ExpertSpec } from '../common/pack/manifest.ts';
-import { needsUnconditional } from '../common/runtime/guided.ts';
 import type { ConditioningCache } from './conditioning-cache.ts';
 import type { ExpertMetrics } from './metrics.ts';
 import type { Scheduler } from './scheduler.ts';
+import { needsUnconditional } from '../common/pipeline/conditioning.ts';
 
 export interface ExpertNodeCore {
   pack: Pack;

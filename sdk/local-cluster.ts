@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { loadPack } from '../common/pack/load.ts';
-import type { ReadyMessage } from '../common/node-process.ts';
+import type { ReadyMessage } from '../common/process/node-process.ts';
 
 export interface LocalClusterOptions {
   /** The pack folder every node serves. */

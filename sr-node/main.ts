@@ -15,11 +15,11 @@ import { startServer } from '../common/grpc/server.ts';
 import { Status, toServiceError } from '../common/grpc/status.ts';
 import { conditioningFromWire, fromWire, toWire } from '../common/grpc/tensor.ts';
 import { LATENCY_BUCKETS, createRegistry, prom } from '../common/metrics.ts';
-import { COMMON_OPTIONS, announceAndServe, log, parseFlags, port } from '../common/node-process.ts';
+import { COMMON_OPTIONS, announceAndServe, log, parseFlags, port } from '../common/process/node-process.ts';
 import { loadPack, type Pack } from '../common/pack/load.ts';
 import type { SuperResolutionStage } from '../common/pack/manifest.ts';
 import { runSuperResolution } from '../common/pipeline/job.ts';
-import { LocalExpert } from '../common/pipeline/routing.ts';
+import { LocalExpert } from '../common/runtime/local-expert.ts';
 import { ExpertModel } from '../common/runtime/expert.ts';
 import type { Registry } from 'prom-client';
 

@@ -5,9 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { InvalidArgumentError } from '../errors.ts';
-import type { Conditioning } from '../runtime/encoders.ts';
 import type { Tensor } from '../tensor.ts';
 import type { Tensor as TensorMessage, Tensor__Output as TensorOutput } from './generated/ediff/v1/Tensor.ts';
+import type { Conditioning } from '../pipeline/conditioning.ts';
 
 export function toWire(t: Tensor): TensorMessage {
   return { dtype: 'DTYPE_FLOAT32', shape: t.dims, data: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength) };

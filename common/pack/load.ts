@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PackError } from '../errors.ts';
-import { readModelSignature } from '../onnx/graph.ts';
+import { readModelSignature, type ModelSignature } from './onnx-signature.ts';
 import { SAMPLERS, type SamplerName } from '../sampling/samplers.ts';
 import {
   BUILTIN_EXPERT_INPUTS,
@@ -237,12 +237,13 @@ class PackChecker {
   /** Checks the ONNX file has exactly the inputs and at least the outputs the manifest says. */
   signature(field: string, rel: string, inputs: string[], outputs: string[]): void {
     const abs = this.fileAt(field, rel);
-    let sig: { inputs: string[]; outputs: string[] };
+    let signature: ModelSignature;
     try {
-      sig = readModelSignature(readFileSync(abs));
+      signature = readModelSignature(abs);
     } catch (cause) {
-      throw new PackError(this.file, field, `${rel} is not a readable ONNX model`, { cause });
+      throw new PackError(this.file, field, `${rel} is not a readable ONNX model (${(cause as Error).message})`, { cause });
     }
+    const sig = { inputs: signature.inputs.map((v) => v.name), outputs: signature.outputs.map((v) => v.name) };
     for (const name of inputs) {
       if (!sig.inputs.includes(name)) throw new PackError(this.file, field, `${rel} has no input named ${JSON.stringify(name)} (its inputs: ${sig.inputs.join(', ')})`);
     }

@@ -6,14 +6,12 @@
  */
 import { SR_DEFAULT_GUIDANCE, type PackManifest, type SuperResolutionStage } from '../pack/manifest.ts';
 import { NoiseGenerator } from '../rng.ts';
-import { unconditionalBranch, type BranchRequest } from '../runtime/conditioning.ts';
-import type { Conditioning } from '../runtime/encoders.ts';
-import type { Branches } from '../runtime/guided.ts';
 import { evaluationCount, type StepEvent } from '../sampling/samplers.ts';
 import type { Tensor } from '../tensor.ts';
 import { resolveRequest, type GenerateRequest } from './request.ts';
 import type { EvaluationEvent, ExpertHandle } from './routing.ts';
 import { clampImage, runStage } from './stage.ts';
+import { type BranchRequest, type Branches, type Conditioning, unconditionalBranch } from './conditioning.ts';
 
 export type ProgressEvent =
   | { type: 'evaluation'; stage: string; step: number; steps: number; sigma: number; expert: string; replica: string; evaluation: number; evaluations: number }

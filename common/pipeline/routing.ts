@@ -4,11 +4,9 @@
  * across the cluster a pool of remote replicas; the sampler does not know which.
  */
 import { expertFor, type ExpertSpec } from '../pack/manifest.ts';
-import type { Branches } from '../runtime/guided.ts';
-import { guidedEvaluation } from '../runtime/guided.ts';
-import type { ExpertModel } from '../runtime/expert.ts';
 import type { Denoiser } from '../sampling/samplers.ts';
 import type { Tensor } from '../tensor.ts';
+import type { Branches } from './conditioning.ts';
 
 export interface DenoiseCall {
   /**
@@ -29,20 +27,6 @@ export interface ExpertHandle {
   readonly spec: ExpertSpec;
   /** The guided D(x, sigma), and which replica computed it. */
   denoise(call: DenoiseCall): Promise<{ denoised: Float32Array; replica: string }>;
-}
-
-/** An expert in this process. */
-export class LocalExpert implements ExpertHandle {
-  constructor(private readonly model: ExpertModel) {}
-
-  get spec(): ExpertSpec {
-    return this.model.spec;
-  }
-
-  async denoise(call: DenoiseCall): Promise<{ denoised: Float32Array; replica: string }> {
-    const denoised = await guidedEvaluation(this.model, { ...call, cond: call.branches.cond, uncond: call.branches.uncond });
-    return { denoised, replica: 'local' };
-  }
 }
 
 export interface EvaluationEvent {

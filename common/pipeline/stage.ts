@@ -5,11 +5,11 @@
  */
 import type { ExpertSpec, SamplingDefaults } from '../pack/manifest.ts';
 import type { NoiseGenerator } from '../rng.ts';
-import type { Branches } from '../runtime/guided.ts';
 import { SAMPLERS, type StepEvent } from '../sampling/samplers.ts';
 import { karrasSigmas } from '../sampling/schedule.ts';
 import type { Tensor } from '../tensor.ts';
 import { routedDenoiser, type EvaluationEvent, type ExpertHandle } from './routing.ts';
+import type { Branches } from './conditioning.ts';
 
 export interface StageRun {
   experts: readonly ExpertHandle[];

@@ -6,21 +6,9 @@
 import { InvalidArgumentError } from '../errors.ts';
 import { decodeImage, decodeMask } from '../image.ts';
 import type { PackManifest } from '../pack/manifest.ts';
+import type { BranchRequest, Conditioning } from '../pipeline/conditioning.ts';
 import type { Tensor } from '../tensor.ts';
-import type { Conditioning, EncoderEnsemble } from './encoders.ts';
-
-export interface BranchRequest {
-  prompt: string;
-  /** Style image bytes; null = no style (zero embedding). */
-  style: Uint8Array | null;
-  paint: { phrase: string; mask: Uint8Array }[];
-  paintWeight: number;
-  /** Refuse a paint phrase that is not in the prompt (else skip it). */
-  paintRequired: boolean;
-}
-
-/** The branch for an unconditional (or negative) prompt: no style, no paint. */
-export const unconditionalBranch = (prompt: string): BranchRequest => ({ prompt, style: null, paint: [], paintWeight: 0, paintRequired: false });
+import type { EncoderEnsemble } from './encoders.ts';
 
 export class ConditioningBuilder {
   constructor(

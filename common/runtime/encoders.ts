@@ -6,11 +6,9 @@ import path from 'node:path';
 import type { Pack } from '../pack/load.ts';
 import type { EncoderSpec } from '../pack/manifest.ts';
 import type { Tensor } from '../tensor.ts';
+import type { Conditioning } from '../pipeline/conditioning.ts';
 import { createSession, floatTensor, ort, runFloat, type Session } from './session.ts';
 import { TextTokenizer } from './tokenizer.ts';
-
-/** Conditioning tensors by name, one sample (no batch axis). */
-export type Conditioning = Record<string, Tensor>;
 
 interface LoadedEncoder {
   spec: EncoderSpec;

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Pack } from '../pack/load.ts';
 import { expertIo, type ExpertSpec } from '../pack/manifest.ts';
-import { DiscreteSigmas, scalings } from '../sampling/parameterization.ts';
+import { DiscreteSigmas, scalings } from './parameterization.ts';
 import type { Tensor } from '../tensor.ts';
 import { createSession, floatTensor, runFloat, type Session } from './session.ts';
 

@@ -4,29 +4,9 @@
  * call this, so a cluster and one process give bit-identical results.
  */
 import type { ExpertSpec } from '../pack/manifest.ts';
+import { conditioningFor, needsUnconditional, type Conditioning } from '../pipeline/conditioning.ts';
 import { stack, type Tensor } from '../tensor.ts';
-import type { Conditioning } from './encoders.ts';
 import type { ExpertBatch, ExpertModel } from './expert.ts';
-
-/** The conditioning of the two branches of classifier-free guidance. */
-export interface Branches {
-  cond: Conditioning;
-  uncond: Conditioning;
-}
-
-/** An expert that consumes no conditioning, or guidance 1, needs only the conditional branch. */
-export const needsUnconditional = (expert: ExpertSpec, guidance: number) => guidance !== 1 && expert.inputs.length > 0;
-
-/** Only the conditioning tensors an expert consumes. */
-export function conditioningFor(expert: ExpertSpec, c: Conditioning): Conditioning {
-  const out: Conditioning = {};
-  for (const name of expert.inputs) {
-    const t = c[name];
-    if (!t) throw new Error(`expert ${expert.name} consumes ${name}, which the conditioning lacks`);
-    out[name] = t;
-  }
-  return out;
-}
 
 export interface GuidedCall {
   /** One sample, [C, H, W]. */

@@ -1,5 +1,5 @@
 /** A real embedded cluster for integration tests (child processes on loopback ports). */
-import { ensureBuiltPack } from '../../common/packs/cache.ts';
+import { ensureBuiltPack } from '../../packs/cache.ts';
 import { loadPack, type Pack } from '../../common/pack/load.ts';
 import { EdiffClient } from '../../sdk/client.ts';
 import { startLocalCluster, type LocalCluster } from '../../sdk/local-cluster.ts';

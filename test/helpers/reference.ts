@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { buildReferencePack } from '../../common/packs/reference/build.ts';
-import { items, render, type Item } from '../../common/packs/reference/dataset.ts';
+import { buildReferencePack } from '../../packs/reference/build.ts';
+import { items, render, type Item } from '../../packs/reference/dataset.ts';
 
 export function tempDir(prefix: string): { dir: string; remove: () => void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), `ediff-${prefix}-`));

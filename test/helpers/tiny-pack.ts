@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { GraphBuilder } from '../../common/onnx/graph.ts';
+import { GraphBuilder } from '../../packs/onnx/graph.ts';
 import { MANIFEST_FILE, PACK_FORMAT, type PackManifest } from '../../common/pack/manifest.ts';
 
 export function gaussianExpertOnnx(size: number, extraInputs: string[] = []): Uint8Array {

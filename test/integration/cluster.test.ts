@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { encodePng } from '../../common/image.ts';
-import { InProcessPipeline } from '../../common/pipeline/in-process.ts';
+import { InProcessPipeline } from '../../common/runtime/in-process.ts';
 import { Status } from '../../common/grpc/status.ts';
 import * as grpc from '@grpc/grpc-js';
 import { PROTO_DIR, ediffProtos } from '../../common/grpc/proto.ts';
@@ -84,12 +84,23 @@ test('one client connection carries thousands of jobs', async () => {
   // The SDK once cancelled each call after its result; Node's HTTP/2 server counts such late
   // cancels as invalid frames and closed the connection after ~1166 jobs.
   const jobs = 1500;
+  const okBefore = await metricSum(t.cluster.coordinator.metrics, 'ediff_jobs_total', { outcome: 'ok' });
+  const seeds: number[] = [];
   let next = 0;
   await Promise.all(
     Array.from({ length: 16 }, async () => {
-      while (next < jobs) await t.client.generateImage({ prompt: 'a red circle', size: 64, seed: next++, steps: 1, sampler: 'euler' });
+      while (next < jobs) {
+        const seed = next++;
+        const result = await t.client.generateImage({ prompt: 'a red circle', size: 64, seed, steps: 1, sampler: 'euler' });
+        assert.equal(result.seed, seed);
+        assert.deepEqual(result.image.dims, [3, 64, 64]);
+        seeds.push(seed);
+      }
     }),
   );
+  // Every job came back on the one connection (a GOAWAY would have failed the calls after it).
+  assert.deepEqual(seeds.sort((a, b) => a - b), Array.from({ length: jobs }, (_, i) => i));
+  assert.equal(await metricSum(t.cluster.coordinator.metrics, 'ediff_jobs_total', { outcome: 'ok' }), okBefore + jobs);
 });
 
 test('a second coordinator, configured by a nodes file, serves the same nodes side by side', async () => {

@@ -8,17 +8,17 @@ import type { ExpertNodeClient } from '../../common/grpc/generated/ediff/v1/Expe
 import { CHANNEL_OPTIONS, ediffProtos } from '../../common/grpc/proto.ts';
 import { Status } from '../../common/grpc/status.ts';
 import { conditioningId, conditioningToWire, toWire } from '../../common/grpc/tensor.ts';
-import { ensureBuiltPack } from '../../common/packs/cache.ts';
+import { ensureBuiltPack } from '../../packs/cache.ts';
 import { loadPack, type Pack } from '../../common/pack/load.ts';
-import { LocalExpert } from '../../common/pipeline/routing.ts';
-import { ConditioningBuilder, unconditionalBranch } from '../../common/runtime/conditioning.ts';
-import { EncoderEnsemble, type Conditioning } from '../../common/runtime/encoders.ts';
+import { LocalExpert } from '../../common/runtime/local-expert.ts';
+import { ConditioningBuilder } from '../../common/runtime/conditioning.ts';
+import { EncoderEnsemble } from '../../common/runtime/encoders.ts';
 import { ExpertModel } from '../../common/runtime/expert.ts';
-import { conditioningFor } from '../../common/runtime/guided.ts';
 import { RemoteExpert } from '../../coordinator/remote-expert.ts';
 import { startNodeProcess, type ClusterProcess } from '../../sdk/local-cluster.ts';
 import { metricSum } from '../helpers/cluster.ts';
 import { tempDir } from '../helpers/reference.ts';
+import { type Conditioning, conditioningFor, unconditionalBranch } from '../../common/pipeline/conditioning.ts';
 
 const cache = tempDir('expert-node');
 let pack: Pack;

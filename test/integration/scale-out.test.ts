@@ -1,8 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ensureBuiltPack } from '../../common/packs/cache.ts';
+import { ensureBuiltPack } from '../../packs/cache.ts';
 import { loadPack, type Pack } from '../../common/pack/load.ts';
-import { InProcessPipeline } from '../../common/pipeline/in-process.ts';
+import { InProcessPipeline } from '../../common/runtime/in-process.ts';
 import { EdiffClient, type GenerateEvent, type GenerateRequest } from '../../sdk/client.ts';
 import { startLocalCluster, startNodeProcess, type ClusterProcess, type LocalCluster } from '../../sdk/local-cluster.ts';
 import { metricSum } from '../helpers/cluster.ts';

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InProcessPipeline } from '../../common/pipeline/in-process.ts';
+import { InProcessPipeline } from '../../common/runtime/in-process.ts';
 import { halfMaskPng, solidPng } from '../helpers/reference.ts';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.ts';
 

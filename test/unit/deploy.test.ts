@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { ensureBuiltPack } from '../../common/packs/cache.ts';
+import { ensureBuiltPack } from '../../packs/cache.ts';
 import { loadPack } from '../../common/pack/load.ts';
 import { RUNTIME_FLAGS } from '../../sdk/local-cluster.ts';
 import { tempDir } from '../helpers/reference.ts';

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { branchKey, EncodingCache } from '../../coordinator/encoding-cache.ts';
-import type { BranchRequest } from '../../common/runtime/conditioning.ts';
-import type { Conditioning } from '../../common/runtime/encoders.ts';
+import type { BranchRequest, Conditioning } from '../../common/pipeline/conditioning.ts';
 
 const branch = (prompt: string, mask = new Uint8Array([1, 2, 3])): BranchRequest => ({ prompt, style: null, paint: [{ phrase: 'circle', mask }], paintWeight: 1, paintRequired: true });
 /** An encoder that counts its calls; each conditioning holds `floats` float32 values. */

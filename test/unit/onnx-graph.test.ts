@@ -1,7 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import { GraphBuilder, attr, f32, i64, readModelSignature } from '../../common/onnx/graph.ts';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { readModelSignature } from '../../common/pack/onnx-signature.ts';
+import { GraphBuilder, attr, f32, i64 } from '../../packs/onnx/graph.ts';
+import { tempDir } from '../helpers/reference.ts';
 
 async function run(model: Uint8Array, feeds: Record<string, ort.Tensor>) {
   const session = await ort.InferenceSession.create(model);
@@ -61,15 +65,29 @@ test('a 3x3 convolution, gather and reshape match JS', async () => {
   close(out.picked!.data as Float32Array, [40, 10, 30]);
 });
 
-test('the builder is deterministic and its signature can be read back', () => {
+test('the builder is deterministic and its signature can be read back from the file', () => {
   const build = () => {
     const g = new GraphBuilder('sig');
-    const a = g.input('a', 'float32', [2]);
-    g.output(g.op('Mul', [a, g.scalar(3)]), 'y', 'float32', [2]);
+    const a = g.input('a', 'float32', ['batch', 2]);
+    const ids = g.input('ids', 'int64', [3]);
+    g.output(g.op('Mul', [a, g.scalar(3)]), 'y', 'float32', ['batch', 2]);
+    g.output(g.op('Gather', [g.constant('table', f32([1, 2, 3, 4]), [4]), ids], { axis: attr.int(0) }), 'picked', 'float32', [3]);
     return g.encode();
   };
   assert.deepEqual(build(), build());
-  assert.deepEqual(readModelSignature(build()), { inputs: ['a'], outputs: ['y'] });
+  const work = tempDir('signature');
+  try {
+    const file = path.join(work.dir, 'model.onnx');
+    writeFileSync(file, build());
+    assert.deepEqual(readModelSignature(file), {
+      inputs: [{ name: 'a', type: 'float32', dims: ['batch', 2] }, { name: 'ids', type: 'int64', dims: [3] }],
+      outputs: [{ name: 'y', type: 'float32', dims: ['batch', 2] }, { name: 'picked', type: 'float32', dims: [3] }],
+    });
+    writeFileSync(file, build().subarray(0, 40));
+    assert.throws(() => readModelSignature(file), /truncated|malformed/);
+  } finally {
+    work.remove();
+  }
   const g = new GraphBuilder('dup');
   g.input('a', 'float32', [1]);
   assert.throws(() => g.input('a', 'float32', [1]), /used twice/);

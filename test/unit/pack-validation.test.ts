@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PackError } from '../../common/errors.ts';
 import { loadPack } from '../../common/pack/load.ts';
-import { GraphBuilder, attr } from '../../common/onnx/graph.ts';
+import { GraphBuilder, attr } from '../../packs/onnx/graph.ts';
 import { expertFor } from '../../common/pack/manifest.ts';
 import { tempDir } from '../helpers/reference.ts';
 import { writeTinyPack } from '../helpers/tiny-pack.ts';

@@ -2,11 +2,11 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { GraphBuilder, attr } from '../../common/onnx/graph.ts';
+import { GraphBuilder, attr } from '../../packs/onnx/graph.ts';
 import type { Pack } from '../../common/pack/load.ts';
 import type { DiscreteSchedule, ExpertSpec } from '../../common/pack/manifest.ts';
 import { ExpertModel } from '../../common/runtime/expert.ts';
-import { DiscreteSigmas } from '../../common/sampling/parameterization.ts';
+import { DiscreteSigmas } from '../../common/runtime/parameterization.ts';
 import { tempDir } from '../helpers/reference.ts';
 
 const root = tempDir('parameterization');

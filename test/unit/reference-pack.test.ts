@@ -4,11 +4,11 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { encodePng } from '../../common/image.ts';
 import { loadPack } from '../../common/pack/load.ts';
-import { InProcessPipeline } from '../../common/pipeline/in-process.ts';
+import { InProcessPipeline } from '../../common/runtime/in-process.ts';
 import type { ProgressEvent } from '../../common/pipeline/job.ts';
 import type { GenerateRequest } from '../../common/pipeline/request.ts';
 import { karrasSigmas } from '../../common/sampling/schedule.ts';
-import { buildReferencePack } from '../../common/packs/reference/build.ts';
+import { buildReferencePack } from '../../packs/reference/build.ts';
 import { builtReferencePack, classify, downsampleTo64, halfMaskPng, solidPng, tempDir } from '../helpers/reference.ts';
 
 let pack: { dir: string; remove: () => void };

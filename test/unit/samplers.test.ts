@@ -1,13 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { karrasSigmas } from '../../common/sampling/schedule.ts';
 import { SAMPLERS, type Denoiser, type SamplerName, evaluationCount } from '../../common/sampling/samplers.ts';
 import { NoiseGenerator } from '../../common/rng.ts';
 
-// Reference vectors computed by k-diffusion (see ../shared/ref/README.md).
-const refDir = new URL('../../../shared/ref/', import.meta.url);
-if (!existsSync(refDir)) throw new Error(`sampler reference vectors not found at ${refDir.pathname}: the shared/ folder must sit beside the checkout`);
+// Reference vectors computed by k-diffusion (see test/fixtures/ref/README.md).
+const refDir = new URL('../fixtures/ref/', import.meta.url);
 const readRef = (name: string) => JSON.parse(readFileSync(new URL(name, refDir), 'utf8'));
 const inputs = readRef('inputs.json') as { Y: number[][]; z: number[] };
 const karras = readRef('karras_sigmas.json').k_diffusion_get_sigmas_karras as Record<string, { float64: { n: number; sigma_min: number; sigma_max: number; rho: number; sigmas: number[] } }>;

@@ -3,7 +3,7 @@
  * dataset.ts: a token's embedding says which attribute (if any) it names, read in context
  * ("blue" names the background when the next token is "background", the object otherwise).
  */
-import { GraphBuilder, attr, f32 } from '../../onnx/graph.ts';
+import { GraphBuilder, attr, f32 } from '../onnx/graph.ts';
 import { ATTRIBUTE_COUNT, BACKGROUNDS, OBJECT_COLOURS, PALETTE, PALETTE_NAMES, POSITIONS, SHAPES, VOCABULARY, attributeIndex } from './dataset.ts';
 
 /** Per-token features before context: [colour x6, shape x3, position x5, "background" x1]. */

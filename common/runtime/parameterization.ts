@@ -4,7 +4,7 @@
  * in the graph and need nothing here.
  */
 import type { DiscreteSchedule } from '../pack/manifest.ts';
-import { linspace } from './schedule.ts';
+import { linspace } from '../sampling/schedule.ts';
 
 /** The sigmas of a discrete-time (DDPM) training schedule, and sigma <-> timestep conversion. */
 export class DiscreteSigmas {

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { MANIFEST_FILE } from '../pack/manifest.ts';
+import { MANIFEST_FILE } from '../common/pack/manifest.ts';
 import { REFERENCE_PACK_NAME, REFERENCE_PACK_VERSION, buildReferencePack } from './reference/build.ts';
 import { TINY_UNET_PACK_NAME, TINY_UNET_PACK_VERSION, buildTinyUnetPack } from './tiny-unet/build.ts';
 

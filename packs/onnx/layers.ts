@@ -3,7 +3,7 @@
  * their compute, not their pictures). Weights are N(0, 1/fan_in) from the project's generator,
  * so the same seed writes the same bytes.
  */
-import { NoiseGenerator } from '../rng.ts';
+import { NoiseGenerator } from '../../common/rng.ts';
 import { GraphBuilder, attr } from './graph.ts';
 
 export class Layers {

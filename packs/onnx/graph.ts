@@ -188,13 +188,3 @@ export class GraphBuilder {
     return onnx.ModelProto.encode(model).finish();
   }
 }
-
-/** The names of a model's graph inputs and outputs (initializers excluded), read without a session. */
-export function readModelSignature(bytes: Uint8Array): { inputs: string[]; outputs: string[] } {
-  const model = onnx.ModelProto.decode(bytes);
-  const initializers = new Set((model.graph?.initializer ?? []).map((t) => t.name));
-  return {
-    inputs: (model.graph?.input ?? []).map((v) => v.name ?? '').filter((n) => !initializers.has(n)),
-    outputs: (model.graph?.output ?? []).map((v) => v.name ?? ''),
-  };
-}

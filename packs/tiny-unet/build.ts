@@ -3,8 +3,8 @@
  * random weights and the encoder ensemble they consume. Its pictures are noise; it exists for
  * realistic compute (a few ms per evaluation on a CPU) and for distributed == in-process checks.
  */
-import { MANIFEST_FILE, PACK_FORMAT, type ExpertSpec, type PackManifest } from '../../pack/manifest.ts';
-import { packWriter, writeTokenizers } from '../tokenizers.ts';
+import { MANIFEST_FILE, PACK_FORMAT, type ExpertSpec, type PackManifest } from '../../common/pack/manifest.ts';
+import { packWriter, writeTokenizers } from '../builder/tokenizers.ts';
 import { vocabularyWords } from '../reference/dataset.ts';
 import { TINY, tinyImageEncoderOnnx, tinyTextEncoderOnnx, tinyUnetOnnx } from './network.ts';
 

@@ -5,8 +5,8 @@
  * [CLIP text tokens; T5 tokens; CLIP image; null], and paint-with-words on the cross-attention
  * logits: softmax((QK^T + w A) / sqrt(d)) with w = w' * log(1 + sigma) * max(QK^T).
  */
-import { GraphBuilder, attr } from '../../onnx/graph.ts';
-import { Layers } from '../../onnx/layers.ts';
+import { GraphBuilder, attr } from '../onnx/graph.ts';
+import { Layers } from '../onnx/layers.ts';
 
 export const TINY = {
   size: 64,

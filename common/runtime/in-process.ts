@@ -4,14 +4,15 @@
  */
 import type { Pack } from '../pack/load.ts';
 import type { ExpertSpec, PackManifest, SuperResolutionStage } from '../pack/manifest.ts';
-import { ConditioningBuilder, type BranchRequest } from '../runtime/conditioning.ts';
-import { EncoderEnsemble, type Conditioning } from '../runtime/encoders.ts';
-import { ExpertModel } from '../runtime/expert.ts';
+import type { BranchRequest, Conditioning } from '../pipeline/conditioning.ts';
+import { runJob, runSuperResolution, type GenerateOptions, type GenerateResult, type PipelineBackend, type SuperResolutionRun } from '../pipeline/job.ts';
+import type { GenerateRequest } from '../pipeline/request.ts';
 import type { NoiseGenerator } from '../rng.ts';
 import type { Tensor } from '../tensor.ts';
-import { runJob, runSuperResolution, type GenerateOptions, type GenerateResult, type PipelineBackend, type SuperResolutionRun } from './job.ts';
-import type { GenerateRequest } from './request.ts';
-import { LocalExpert } from './routing.ts';
+import { ConditioningBuilder } from './conditioning.ts';
+import { EncoderEnsemble } from './encoders.ts';
+import { ExpertModel } from './expert.ts';
+import { LocalExpert } from './local-expert.ts';
 
 export class InProcessPipeline implements PipelineBackend {
   private readonly models = new Map<ExpertSpec, Promise<ExpertModel>>();

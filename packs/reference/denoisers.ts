@@ -15,7 +15,7 @@
  * each high-resolution pixel is one palette colour, likelier the closer it is to the bilinearly
  * upsampled low-res pixel, and only colours present near that pixel are allowed.
  */
-import { GraphBuilder, attr, f32 } from '../../onnx/graph.ts';
+import { GraphBuilder, attr, f32 } from '../onnx/graph.ts';
 import { ATTRIBUTE_COUNT, OBJECT_COLOURS, BACKGROUNDS, PALETTE, PALETTE_NAMES, attributeIndex, itemAttributes, objectCoverage, render, type Item } from './dataset.ts';
 
 export const BETA_TEXT = 16;

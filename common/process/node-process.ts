@@ -4,10 +4,10 @@
  * on SIGINT / SIGTERM.
  */
 import type { ParseArgsConfig } from 'node:util';
-import { serveMetrics, type MetricsServer } from './metrics.ts';
-import type { RunningServer } from './grpc/server.ts';
+import { serveMetrics, type MetricsServer } from '../metrics.ts';
+import type { RunningServer } from '../grpc/server.ts';
 import type { Registry } from 'prom-client';
-import { NodeRegistration, type NodeRecord } from './discovery.ts';
+import { NodeRegistration, type NodeRecord } from '../discovery.ts';
 
 export const COMMON_OPTIONS = {
   pack: { type: 'string' },

@@ -3,8 +3,8 @@
  * (dataset.ts), three base experts (high / middle / low noise, eDiff-I style), SR 64 -> 256 (two
  * experts) and 256 -> 1024 (one). Byte-identical on every build.
  */
-import { MANIFEST_FILE, PACK_FORMAT, type ExpertSpec, type PackManifest } from '../../pack/manifest.ts';
-import { packWriter, writeTokenizers } from '../tokenizers.ts';
+import { MANIFEST_FILE, PACK_FORMAT, type ExpertSpec, type PackManifest } from '../../common/pack/manifest.ts';
+import { packWriter, writeTokenizers } from '../builder/tokenizers.ts';
 import { items, vocabularyWords } from './dataset.ts';
 import { imageEncoderOnnx, textEncoderOnnx } from './encoders.ts';
 import { baseData, baseExpertOnnx, srExpertOnnx } from './denoisers.ts';
