@@ -7,12 +7,12 @@ import type { Pack } from '../pack/load.ts';
 import type { EncoderSpec } from '../pack/manifest.ts';
 import type { Tensor } from '../tensor.ts';
 import type { Conditioning } from '../pipeline/conditioning.ts';
-import { createSession, floatTensor, ort, runFloat, type Session } from './session.ts';
+import { ModelSession } from './session.ts';
 import { TextTokenizer } from './tokenizer.ts';
 
 interface LoadedEncoder {
   spec: EncoderSpec;
-  session: Session;
+  session: ModelSession;
   tokenizer: TextTokenizer | null;
   /** Output dims without the batch axis, by ONNX output name. */
   outputDims: Record<string, number[]>;
@@ -37,7 +37,7 @@ class LruCache<V> {
   }
 }
 
-function outputDims(session: Session, spec: EncoderSpec): Record<string, number[]> {
+function outputDims(session: ModelSession, spec: EncoderSpec): Record<string, number[]> {
   const dims: Record<string, number[]> = {};
   for (const meta of session.outputMetadata) {
     if (!(meta.name in spec.outputs) || !meta.isTensor) continue;
@@ -61,7 +61,7 @@ export class EncoderEnsemble {
   static async load(pack: Pack): Promise<EncoderEnsemble> {
     const encoders = await Promise.all(
       pack.manifest.encoders.map(async (spec): Promise<LoadedEncoder> => {
-        const session = await createSession(path.join(pack.dir, spec.model));
+        const session = await ModelSession.load(path.join(pack.dir, spec.model));
         const tokenizer = spec.kind === 'clip-image' ? null : new TextTokenizer(path.join(pack.dir, spec.tokenizer!), spec.kind, spec.max_tokens!);
         return { spec, session, tokenizer, outputDims: outputDims(session, spec) };
       }),
@@ -89,7 +89,7 @@ export class EncoderEnsemble {
     for (const e of this.encoders) {
       if (!e.tokenizer) continue;
       const { ids } = e.tokenizer.encode(prompt);
-      const result = await runFloat(e.session, { input_ids: new ort.Tensor('int64', ids, [1, ids.length]) }, Object.keys(e.spec.outputs));
+      const result = await e.session.runFloat({ input_ids: { data: ids, dims: [1, ids.length] } }, Object.keys(e.spec.outputs));
       for (const [output, name] of Object.entries(e.spec.outputs)) out[name] = { dims: e.outputDims[output]!, data: result[output]! };
     }
     this.cache.set(prompt, out);
@@ -101,7 +101,7 @@ export class EncoderEnsemble {
     const out: Conditioning = {};
     for (const e of this.encoders) {
       if (e.tokenizer) continue;
-      const result = image ? await runFloat(e.session, { image: floatTensor(image.data, [1, ...image.dims]) }, Object.keys(e.spec.outputs)) : null;
+      const result = image ? await e.session.runFloat({ image: { data: image.data, dims: [1, ...image.dims] } }, Object.keys(e.spec.outputs)) : null;
       for (const [output, name] of Object.entries(e.spec.outputs)) {
         const dims = e.outputDims[output]!;
         out[name] = { dims, data: result ? result[output]! : new Float32Array(dims.reduce((a, b) => a * b, 1)) };

@@ -7,7 +7,7 @@ import type { Pack } from '../pack/load.ts';
 import { expertIo, type ExpertSpec } from '../pack/manifest.ts';
 import { DiscreteSigmas, scalings } from './parameterization.ts';
 import type { Tensor } from '../tensor.ts';
-import { createSession, floatTensor, runFloat, type Session } from './session.ts';
+import { ModelSession, type Feed } from './session.ts';
 
 export interface ExpertBatch {
   /** [B, C, H, W] */
@@ -25,14 +25,14 @@ export class ExpertModel {
 
   private constructor(
     readonly spec: ExpertSpec,
-    private readonly session: Session,
+    private readonly session: ModelSession,
   ) {
     const p = spec.parameterization;
     this.discrete = p.type === 'edm' ? null : new DiscreteSigmas(p.schedule);
   }
 
   static async load(pack: Pack, spec: ExpertSpec): Promise<ExpertModel> {
-    return new ExpertModel(spec, await createSession(path.join(pack.dir, spec.model)));
+    return new ExpertModel(spec, await ModelSession.load(path.join(pack.dir, spec.model)));
   }
 
   get name(): string {
@@ -53,26 +53,26 @@ export class ExpertModel {
     if (batch.sigma.length !== B) throw new Error(`expert ${spec.name}: ${batch.sigma.length} sigmas for a batch of ${B}`);
     const per = batch.x.data.length / B;
     const io = expertIo(spec.parameterization);
-    const feeds: Record<string, ReturnType<typeof floatTensor>> = {};
+    const feeds: Record<string, Feed> = {};
     for (const name of spec.inputs) {
       const t = batch.inputs[name];
       if (!t) throw new Error(`expert ${spec.name}: missing conditioning input ${name}`);
-      feeds[name] = floatTensor(t.data, t.dims);
+      feeds[name] = t;
     }
-    if (batch.lowRes) feeds.low_res = floatTensor(batch.lowRes.data, batch.lowRes.dims);
+    if (batch.lowRes) feeds.low_res = batch.lowRes;
     const p = spec.parameterization;
     if (p.type === 'edm') {
-      feeds.x = floatTensor(batch.x.data, batch.x.dims);
-      feeds.sigma = floatTensor(Float32Array.from(batch.sigma), [B]);
-      return (await runFloat(this.session, feeds, [io.output]))[io.output]!;
+      feeds.x = batch.x;
+      feeds.sigma = { data: Float32Array.from(batch.sigma), dims: [B] };
+      return (await this.session.runFloat(feeds, [io.output]))[io.output]!;
     }
     // Discrete-time eps / v model: feed c_in * x and the fractional timestep; D = c_skip * x + c_out * F.
     const s = Array.from(batch.sigma, (sigma) => scalings(p.type, sigma));
     const xIn = new Float32Array(batch.x.data.length);
     for (let b = 0; b < B; b++) for (let j = b * per; j < (b + 1) * per; j++) xIn[j] = batch.x.data[j]! * s[b]!.cIn;
-    feeds.x = floatTensor(xIn, batch.x.dims);
-    feeds.timestep = floatTensor(Float32Array.from(batch.sigma, (sigma) => this.discrete!.sigmaToT(sigma)), [B]);
-    const F = (await runFloat(this.session, feeds, [io.output]))[io.output]!;
+    feeds.x = { data: xIn, dims: batch.x.dims };
+    feeds.timestep = { data: Float32Array.from(batch.sigma, (sigma) => this.discrete!.sigmaToT(sigma)), dims: [B] };
+    const F = (await this.session.runFloat(feeds, [io.output]))[io.output]!;
     const D = new Float32Array(F.length);
     for (let b = 0; b < B; b++) for (let j = b * per; j < (b + 1) * per; j++) D[j] = s[b]!.cSkip * batch.x.data[j]! + s[b]!.cOut * F[j]!;
     return D;

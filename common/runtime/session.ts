@@ -1,16 +1,25 @@
 /**
- * onnxruntime-node sessions. Execution providers come from EDIFF_EXECUTION_PROVIDERS (comma
- * separated, e.g. "cuda,cpu"; default "cpu") and are tried in order: a provider that fails to
- * load (CUDA files missing) throws, so the next one is tried.
+ * Model sessions off the event loop. onnxruntime-node's `session.run` is synchronous native code
+ * behind a Promise: a 1 s UNet step would stop the node answering gRPC, health checks and NATS
+ * heartbeats for that second. So each session lives in a worker thread of its own
+ * (session-worker.ts); this side posts feeds and awaits outputs, and its event loop stays free
+ * while a model runs. Several calls may be posted at once: the worker runs them one at a time.
+ *
+ * Execution providers come from EDIFF_EXECUTION_PROVIDERS (comma separated, e.g. "cuda,cpu";
+ * default "cpu") and are tried in order: a provider that fails to load (CUDA files missing)
+ * throws, so the next one is tried.
  *
  * Intra-op threads do not spin-wait for work by default (EDIFF_ORT_SPIN=1 turns spinning back
  * on): several sessions and processes share the cores, and a spinning idle session burns them.
  * Measured: 100 runs 5 ms apart cost 777 ms of CPU spinning, 227 ms not, for the same wall time.
  */
-import * as ort from 'onnxruntime-node';
+import type { Worker } from 'node:worker_threads';
+import { startTypeScriptWorker } from '../process/worker.ts';
+import type { Feed, FromSessionWorker, SessionWorkerData, ToSessionWorker, ValueMetadata } from './session-messages.ts';
 
-export type Session = ort.InferenceSession;
-export { ort };
+export type { Feed, ValueMetadata } from './session-messages.ts';
+
+const ENTRY = new URL('./session-worker.ts', import.meta.url);
 
 export function executionProviders(): string[] {
   return (process.env.EDIFF_EXECUTION_PROVIDERS ?? 'cpu')
@@ -19,26 +28,87 @@ export function executionProviders(): string[] {
     .filter(Boolean);
 }
 
-export async function createSession(file: string): Promise<Session> {
-  const errors: string[] = [];
-  for (const provider of executionProviders()) {
-    try {
-      return await ort.InferenceSession.create(file, {
-        executionProviders: [provider],
-        graphOptimizationLevel: 'all',
-        extra: { session: { intra_op: { allow_spinning: process.env.EDIFF_ORT_SPIN === '1' ? '1' : '0' } } },
-      });
-    } catch (cause) {
-      errors.push(`${provider}: ${(cause as Error).message}`);
-    }
+export class ModelSession {
+  private readonly pending = new Map<number, { resolve: (outputs: Record<string, Feed>) => void; reject: (error: Error) => void }>();
+  private nextCall = 1;
+  private exited: Error | null = null;
+
+  private constructor(
+    readonly file: string,
+    private readonly worker: Worker,
+    /** The model's inputs, as onnxruntime reads them (names, element types, dims). */
+    readonly inputMetadata: readonly ValueMetadata[],
+    readonly outputMetadata: readonly ValueMetadata[],
+  ) {
+    worker.on('message', (m: FromSessionWorker) => {
+      if (m.type !== 'result' && m.type !== 'error') return;
+      const call = this.pending.get(m.call);
+      this.pending.delete(m.call);
+      if (m.type === 'result') call?.resolve(m.outputs);
+      else call?.reject(new Error(`${file}: ${m.message}`));
+    });
+    worker.on('exit', (code) => {
+      this.exited = new Error(`${file}: the model's thread stopped (exit code ${code})`);
+      for (const call of this.pending.values()) call.reject(this.exited);
+      this.pending.clear();
+    });
   }
-  throw new Error(`cannot load ${file} with any execution provider (${errors.join('; ')})`);
-}
 
-export const floatTensor = (data: Float32Array, dims: readonly number[]) => new ort.Tensor('float32', data, dims as number[]);
+  /** Loads the model at `file` (by path, so onnxruntime finds external data beside it) in a new worker thread. */
+  static load(file: string): Promise<ModelSession> {
+    const data: SessionWorkerData = { file, providers: executionProviders(), spin: process.env.EDIFF_ORT_SPIN === '1' };
+    const worker = startTypeScriptWorker(ENTRY, data);
+    return new Promise((resolve, reject) => {
+      const fail = (error: Error) => {
+        worker.off('message', ready);
+        void worker.terminate();
+        reject(error);
+      };
+      const ready = (m: FromSessionWorker) => {
+        if (m.type === 'failed') return fail(new Error(m.message));
+        if (m.type !== 'ready') return;
+        worker.off('message', ready);
+        worker.off('error', fail);
+        resolve(new ModelSession(file, worker, m.inputs, m.outputs));
+      };
+      worker.on('message', ready);
+      worker.once('error', fail);
+    });
+  }
 
-/** Runs a session and returns the named float32 outputs. */
-export async function runFloat(session: Session, feeds: Record<string, ort.Tensor>, outputs: string[]): Promise<Record<string, Float32Array>> {
-  const result = await session.run(feeds, outputs);
-  return Object.fromEntries(outputs.map((name) => [name, result[name]!.data as Float32Array]));
+  /**
+   * Runs the model. Each feed is cast to the element type its input declares (float32 to
+   * float16, int32 and int64 either way); float16 outputs come back as float32.
+   */
+  run(feeds: Record<string, Feed>, outputs: string[]): Promise<Record<string, Feed>> {
+    if (this.exited) return Promise.reject(this.exited);
+    const call = this.nextCall++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(call, { resolve, reject });
+      this.post({ type: 'run', call, feeds, outputs });
+    });
+  }
+
+  /** Runs the model and returns the named outputs, which must be floating-point. */
+  async runFloat(feeds: Record<string, Feed>, outputs: string[]): Promise<Record<string, Float32Array>> {
+    const result = await this.run(feeds, outputs);
+    return Object.fromEntries(
+      outputs.map((name) => {
+        const data = result[name]!.data;
+        if (!(data instanceof Float32Array)) throw new Error(`${this.file}: output ${name} is not floating-point`);
+        return [name, data];
+      }),
+    );
+  }
+
+  async release(): Promise<void> {
+    if (this.exited) return;
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.post({ type: 'release' });
+    await exited;
+  }
+
+  private post(m: ToSessionWorker): void {
+    this.worker.postMessage(m);
+  }
 }

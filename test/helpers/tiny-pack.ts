@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { GraphBuilder } from '../../packs/onnx/graph.ts';
+import { GraphBuilder, attr } from '../../packs/onnx/graph.ts';
 import { MANIFEST_FILE, PACK_FORMAT, type PackManifest } from '../../common/pack/manifest.ts';
 
 export function gaussianExpertOnnx(size: number, extraInputs: string[] = []): Uint8Array {
@@ -43,4 +43,25 @@ export function writeTinyPack(dir: string, edit: (manifest: Record<string, any>)
   const manifest = JSON.parse(JSON.stringify(tinyManifest()));
   edit(manifest);
   writeFileSync(path.join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
+}
+
+/**
+ * The Gaussian denoiser of gaussianExpertOnnx after a long, useless computation that depends on x
+ * (so onnxruntime cannot fold it away): `matmuls` products of 1024x1024 matrices, about 0.1 s
+ * each here. For tests of what a node does while a model runs.
+ */
+export function slowExpertOnnx(size: number, matmuls: number): Uint8Array {
+  const n = 1024;
+  const g = new GraphBuilder('slow-gaussian');
+  const x = g.input('x', 'float32', ['batch', 3, size, size]);
+  const sigma = g.input('sigma', 'float32', ['batch']);
+  const weights = Float32Array.from({ length: n * n }, (_, i) => Math.sin(i * 12.9898) / Math.sqrt(n));
+  const w = g.constant('w', weights, [n, n]);
+  // h0 = w * (1 + 0 * sum(x)): a matrix the runtime only knows once x is given.
+  let h = g.op('Mul', [w, g.op('Add', [g.scalar(1), g.op('Mul', [g.op('ReduceSum', [x], { keepdims: attr.int(0) }), g.scalar(0)])])]);
+  for (let i = 0; i < matmuls; i++) h = g.op('MatMul', [h, w]);
+  const nothing = g.op('Mul', [g.op('ReduceSum', [h], { keepdims: attr.int(0) }), g.scalar(0)]);
+  const scale = g.op('Unsqueeze', [g.op('Add', [g.op('Mul', [sigma, sigma]), g.scalar(1)]), g.ints([1, 2, 3])]);
+  g.output(g.op('Add', [g.op('Div', [x, scale]), nothing]), 'denoised', 'float32', ['batch', 3, size, size]);
+  return g.encode();
 }
