@@ -51,3 +51,14 @@ export class NodeTimeoutError extends Error {
     super(`${node} did not answer within ${ms} ms`);
   }
 }
+
+/** A stage whose model returned NaN or infinity (an fp16 overflow, a broken model): names the stage (gRPC INTERNAL). */
+export class NonFiniteOutputError extends Error {
+  override readonly name = 'NonFiniteOutputError';
+  constructor(
+    readonly stage: string,
+    detail: string,
+  ) {
+    super(`stage ${stage}: ${detail}`);
+  }
+}

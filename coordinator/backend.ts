@@ -6,13 +6,14 @@
 import { NodeUnavailableError } from '../common/errors.ts';
 import { log } from '../common/process/node-process.ts';
 import type { Pack } from '../common/pack/load.ts';
-import type { PackManifest, SuperResolutionStage } from '../common/pack/manifest.ts';
+import { imageStageNames, type DecodeStage, type PackManifest, type SuperResolutionStage } from '../common/pack/manifest.ts';
 import type { PipelineBackend, SuperResolutionRun } from '../common/pipeline/job.ts';
 import { EncodingCache } from './encoding-cache.ts';
 import { ExpertPool, ReplicaPool } from './pool.ts';
 import { RemoteExpert, type RemoteOptions } from './remote-expert.ts';
 import { RemoteEncoder, RemoteSuperResolution, type RemoteNode } from './remote-nodes.ts';
-import type { BranchRequest, Conditioning } from '../common/pipeline/conditioning.ts';
+import type { BranchRequest, EncodedBranch } from '../common/pipeline/conditioning.ts';
+import type { Tensor } from '../common/tensor.ts';
 
 export type NodeRole = RemoteNode['role'];
 
@@ -42,7 +43,7 @@ export interface BackendOptions extends RemoteOptions {
    * Encodes the branches this backend's cache misses elsewhere instead of on the encoder pool: a
    * job thread asks the main thread, whose cache all threads share.
    */
-  encode?: (request: BranchRequest) => Promise<Conditioning>;
+  encode?: (request: BranchRequest) => Promise<EncodedBranch>;
   /** Called when a call is retried on another replica. */
   onRetry?: (role: NodeRole, name: string, failed: RemoteNode, error: Error) => void;
   /** Called after every change of membership (the job threads mirror it). */
@@ -66,7 +67,7 @@ export class ClusterBackend implements PipelineBackend {
     this.experts = pack.manifest.base.experts.map(
       (spec) => new ExpertPool(spec, new ReplicaPool<RemoteExpert>(`expert ${spec.name}`, { onRetry: retry('expert', spec.name), turnGroup: Math.floor((spec.max_batch ?? 32) / 2) })),
     );
-    for (const stage of pack.manifest.super_resolution) this.sr.set(stage.name, new ReplicaPool<RemoteSuperResolution>(`sr-node ${stage.name}`, { onRetry: retry('sr', stage.name) }));
+    for (const stage of imageStageNames(pack.manifest)) this.sr.set(stage, new ReplicaPool<RemoteSuperResolution>(`sr-node ${stage}`, { onRetry: retry('sr', stage) }));
   }
 
   get manifest(): PackManifest {
@@ -156,12 +157,21 @@ export class ClusterBackend implements PipelineBackend {
     return this.experts;
   }
 
-  superResolve(stage: SuperResolutionStage, run: SuperResolutionRun) {
-    const pool = this.sr.get(stage.name);
+  /** The pool of an image stage's sr-nodes, or a NodeUnavailableError saying how to start one. */
+  private imageStagePool(stage: string): ReplicaPool<RemoteSuperResolution> {
+    const pool = this.sr.get(stage);
     if (!pool || pool.replicas.length === 0) {
-      return Promise.reject(new NodeUnavailableError(`sr-node ${stage.name}`, `none is registered; start one (sr-node --stage ${stage.name}) and pass --sr ${stage.name}=HOST:PORT or use discovery`));
+      throw new NodeUnavailableError(`sr-node ${stage}`, `none is registered; start one (sr-node --stage ${stage}) and pass --sr ${stage}=HOST:PORT or use discovery`);
     }
-    return pool.run((replica) => replica.upscale(stage, run));
+    return pool;
+  }
+
+  async decode(stage: DecodeStage, latents: Tensor, signal?: AbortSignal) {
+    return this.imageStagePool(stage.name).run((replica) => replica.decode(latents, signal));
+  }
+
+  async superResolve(stage: SuperResolutionStage, run: SuperResolutionRun) {
+    return this.imageStagePool(stage.name).run((replica) => replica.upscale(stage, run));
   }
 
   /**

@@ -6,10 +6,10 @@
  * Bounded by bytes, least recently used out first; a failed encoding is not kept.
  */
 import { createHash } from 'node:crypto';
-import type { BranchRequest, Conditioning } from '../common/pipeline/conditioning.ts';
+import type { BranchRequest, EncodedBranch } from '../common/pipeline/conditioning.ts';
 
 interface Entry {
-  conditioning: Promise<Conditioning>;
+  encoded: Promise<EncodedBranch>;
   /** 0 until the encoding has arrived. */
   bytes: number;
 }
@@ -24,7 +24,7 @@ export function branchKey(r: BranchRequest): string {
   return hash.digest('hex');
 }
 
-const bytesOf = (c: Conditioning) => Object.values(c).reduce((n, t) => n + t.data.byteLength, 0);
+const bytesOf = (e: EncodedBranch) => Object.values(e.conditioning).reduce((n, t) => n + t.data.byteLength, 0);
 
 export class EncodingCache {
   private readonly entries = new Map<string, Entry>();
@@ -49,7 +49,7 @@ export class EncodingCache {
    * The branch's conditioning: from the cache, or from `encode` (then kept). Concurrent requests
    * for one branch share one encoding, so `encode` must not depend on any one caller's signal.
    */
-  async get(request: BranchRequest, encode: () => Promise<Conditioning>): Promise<Conditioning> {
+  async get(request: BranchRequest, encode: () => Promise<EncodedBranch>): Promise<EncodedBranch> {
     if (this.maxBytes <= 0) return encode();
     const key = branchKey(request);
     const found = this.entries.get(key);
@@ -58,24 +58,24 @@ export class EncodingCache {
       // Most recently used last.
       this.entries.delete(key);
       this.entries.set(key, found);
-      return found.conditioning;
+      return found.encoded;
     }
     this.misses++;
-    const entry: Entry = { conditioning: encode(), bytes: 0 };
+    const entry: Entry = { encoded: encode(), bytes: 0 };
     this.entries.set(key, entry);
-    let conditioning: Conditioning;
+    let encoded: EncodedBranch;
     try {
-      conditioning = await entry.conditioning;
+      encoded = await entry.encoded;
     } catch (error) {
       if (this.entries.get(key) === entry) this.entries.delete(key);
       throw error;
     }
     if (this.entries.get(key) === entry) {
-      entry.bytes = bytesOf(conditioning);
+      entry.bytes = bytesOf(encoded);
       this.held += entry.bytes;
       this.evict();
     }
-    return conditioning;
+    return encoded;
   }
 
   private evict(): void {

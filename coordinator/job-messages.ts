@@ -9,7 +9,7 @@ import type { GenerateResult, ProgressEvent } from '../common/pipeline/job.ts';
 import type { GenerateRequest } from '../common/pipeline/request.ts';
 import type { Tensor } from '../common/tensor.ts';
 import type { MembershipChange } from './backend.ts';
-import type { BranchRequest, Conditioning } from '../common/pipeline/conditioning.ts';
+import type { BranchRequest, EncodedBranch } from '../common/pipeline/conditioning.ts';
 
 export interface JobThreadData {
   packDir: string;
@@ -32,7 +32,7 @@ export type ToJobThread =
   | { type: 'membership'; change: MembershipChange }
   | { type: 'job'; id: number; request: GenerateRequest; progress: boolean; previewEvery: number }
   | { type: 'cancel'; id: number }
-  | { type: 'encoded'; call: number; conditioning?: Conditioning; error?: StatusError }
+  | { type: 'encoded'; call: number; encoded?: EncodedBranch; error?: StatusError }
   | { type: 'load'; call: number }
   /** Close the node connections and exit. */
   | { type: 'stop' };

@@ -12,7 +12,7 @@ import { runJob } from '../common/pipeline/job.ts';
 import { ClusterBackend } from './backend.ts';
 import { EncodingCache } from './encoding-cache.ts';
 import type { FromJobThread, JobThreadData, ToJobThread } from './job-messages.ts';
-import type { BranchRequest, Conditioning } from '../common/pipeline/conditioning.ts';
+import type { BranchRequest, EncodedBranch } from '../common/pipeline/conditioning.ts';
 
 /** How often counts go to the main thread while jobs run (they also go before every result). */
 const COUNTS_MS = 250;
@@ -22,9 +22,9 @@ const data = workerData as JobThreadData;
 const send = (message: FromJobThread, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
 /** Encodings asked of the main thread, by call number. */
-const pendingEncodings = new Map<number, { resolve: (c: Conditioning) => void; reject: (e: Error) => void }>();
+const pendingEncodings = new Map<number, { resolve: (e: EncodedBranch) => void; reject: (e: Error) => void }>();
 let nextCall = 1;
-function encode(request: BranchRequest): Promise<Conditioning> {
+function encode(request: BranchRequest): Promise<EncodedBranch> {
   const call = nextCall++;
   return new Promise((resolve, reject) => {
     pendingEncodings.set(call, { resolve, reject });
@@ -73,7 +73,6 @@ const ownBuffer = (a: Float32Array): ArrayBuffer[] => (a.byteOffset === 0 && a.b
 async function run(m: Extract<ToJobThread, { type: 'job' }>): Promise<void> {
   const abort = new AbortController();
   jobs.set(m.id, abort);
-  const { channels, size } = backend.manifest.base;
   try {
     const result = await runJob(backend, m.request, {
       signal: abort.signal,
@@ -82,11 +81,7 @@ async function run(m: Extract<ToJobThread, { type: 'job' }>): Promise<void> {
         count(evaluations, { stage: e.stage, expert: e.expert, replica: e.replica });
         if (m.progress) send({ type: 'progress', id: m.id, event: e });
       },
-      onBaseStep: (s) => {
-        if (m.previewEvery <= 0 || (s.step + 1) % m.previewEvery !== 0) return;
-        const image = new Float32Array(s.denoised);
-        send({ type: 'preview', id: m.id, step: s.step, image: { dims: [channels, size, size], data: image } }, [image.buffer]);
-      },
+      previews: { every: m.previewEvery, onPreview: (step, image) => send({ type: 'preview', id: m.id, step, image }, ownBuffer(image.data)) },
     });
     flushCounts();
     send({ type: 'done', id: m.id, result }, ownBuffer(result.image.data));
@@ -112,7 +107,7 @@ port.on('message', (m: ToJobThread) => {
     case 'encoded': {
       const pending = pendingEncodings.get(m.call);
       pendingEncodings.delete(m.call);
-      if (m.conditioning) pending?.resolve(m.conditioning);
+      if (m.encoded) pending?.resolve(m.encoded);
       else pending?.reject(errorFromStatus(m.error!));
       break;
     }

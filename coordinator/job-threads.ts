@@ -16,7 +16,7 @@ import type { MembershipChange } from './backend.ts';
 import type { EncodingCache } from './encoding-cache.ts';
 import type { FromJobThread, JobThreadData, NodeLoad, ToJobThread } from './job-messages.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
-import type { BranchRequest, Conditioning } from '../common/pipeline/conditioning.ts';
+import type { BranchRequest, EncodedBranch } from '../common/pipeline/conditioning.ts';
 
 export interface JobThreadsOptions {
   /** How many threads. */
@@ -24,7 +24,7 @@ export interface JobThreadsOptions {
   /** What every thread starts from. */
   data: JobThreadData;
   /** Encodes a branch (the main thread's backend, with the shared cache). */
-  encode: (request: BranchRequest) => Promise<Conditioning>;
+  encode: (request: BranchRequest) => Promise<EncodedBranch>;
   /** The main thread's encoding cache (the threads report the lookups their own caches answered). */
   encodings: EncodingCache;
   metrics: CoordinatorMetrics;
@@ -162,7 +162,7 @@ export class JobThreads {
     switch (m.type) {
       case 'encode':
         this.o.encode(m.request).then(
-          (conditioning) => this.post(thread, { type: 'encoded', call: m.call, conditioning }),
+          (encoded) => this.post(thread, { type: 'encoded', call: m.call, encoded }),
           (error) => this.post(thread, { type: 'encoded', call: m.call, error: toServiceError(error) }),
         );
         break;

@@ -16,8 +16,7 @@ import { parseArgs } from 'node:util';
 import { ediffProtos } from '../common/grpc/proto.ts';
 import { startServer } from '../common/grpc/server.ts';
 import { createRegistry } from '../common/metrics.ts';
-import { COMMON_OPTIONS, announceAndServe, log, parseFlags, port } from '../common/process/node-process.ts';
-import { loadPack } from '../common/pack/load.ts';
+import { COMMON_OPTIONS, announceAndServe, loadServedPack, log, parseFlags, port } from '../common/process/node-process.ts';
 import { ClusterBackend, type NodeAddresses } from './backend.ts';
 import { RegistryWatcher } from './discovery.ts';
 import { EncodingCache } from './encoding-cache.ts';
@@ -83,12 +82,14 @@ if (!(encodingCacheMb >= 0)) usageError(`--encoding-cache-mb must be a number >=
 const jobThreads = Number(values['job-threads']);
 if (!(Number.isInteger(jobThreads) && jobThreads >= 1)) usageError(`--job-threads must be a whole number >= 1, got ${values['job-threads']}`);
 try {
-  const pack = loadPack(values.pack);
+  const pack = loadServedPack(ROLE, values.pack);
   const nodes = addresses();
   if (!values.nats) {
     if (nodes.encoder.length === 0) usageError('no encoder node: pass --encoder HOST:PORT, a --nodes file, or --nats URL for discovery');
     const missing = pack.manifest.base.experts.filter((e) => !nodes.experts[e.name]?.length).map((e) => e.name);
     if (missing.length > 0) usageError(`no address for base expert(s) ${missing.join(', ')}: pass --expert NAME=HOST:PORT or --nats URL for discovery`);
+    const decode = pack.manifest.decode?.name;
+    if (decode && !nodes.sr[decode]?.length) usageError(`no address for the decode stage: pass --sr ${decode}=HOST:PORT (an sr-node started with --stage ${decode}) or --nats URL for discovery`);
   }
   const registry = createRegistry(ROLE);
   const encodings = new EncodingCache(encodingCacheMb * 1024 * 1024);

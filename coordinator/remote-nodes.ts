@@ -1,5 +1,7 @@
 /** The encoder node and the SR nodes, as the coordinator's backend calls them. */
 import * as grpc from '@grpc/grpc-js';
+import type { DecodeResponse__Output } from '../common/grpc/generated/ediff/v1/DecodeResponse.ts';
+import type { EncodeResponse__Output } from '../common/grpc/generated/ediff/v1/EncodeResponse.ts';
 import type { EncoderNodeClient } from '../common/grpc/generated/ediff/v1/EncoderNode.ts';
 import type { SuperResolutionNodeClient } from '../common/grpc/generated/ediff/v1/SuperResolutionNode.ts';
 import type { UpscaleEvent__Output } from '../common/grpc/generated/ediff/v1/UpscaleEvent.ts';
@@ -12,7 +14,7 @@ import type { SuperResolutionStage } from '../common/pack/manifest.ts';
 import type { SuperResolutionRun } from '../common/pipeline/job.ts';
 import type { NoiseGenerator } from '../common/rng.ts';
 import type { Tensor } from '../common/tensor.ts';
-import type { BranchRequest, Conditioning } from '../common/pipeline/conditioning.ts';
+import type { BranchRequest, EncodedBranch } from '../common/pipeline/conditioning.ts';
 
 /** What every remote node offers the coordinator: its address, load and pack check. */
 export interface RemoteNode {
@@ -38,6 +40,31 @@ export function describeCall(client: Describable, label: string, timeoutMs: numb
   );
 }
 
+/**
+ * A unary call to a node, counted in its outstanding and completed calls and cancelled when
+ * `signal` aborts; errors come back as the named errors of fromServiceError.
+ */
+function countedCall<R, T>(
+  node: { label: string; outstanding: number; completed: number },
+  signal: AbortSignal | undefined,
+  start: (callback: grpc.requestCallback<R>) => grpc.ClientUnaryCall,
+  decode: (response: R) => T,
+): Promise<T> {
+  signal?.throwIfAborted();
+  node.outstanding++;
+  return new Promise<T>((resolve, reject) => {
+    const call = start((error, response) => {
+      signal?.removeEventListener('abort', cancel);
+      node.outstanding--;
+      node.completed++;
+      if (error) reject(fromServiceError(error, node.label));
+      else resolve(decode(response!));
+    });
+    const cancel = () => call.cancel();
+    signal?.addEventListener('abort', cancel, { once: true });
+  });
+}
+
 export class RemoteEncoder implements RemoteNode {
   readonly role = 'encoder';
   readonly name = 'encoder';
@@ -55,24 +82,19 @@ export class RemoteEncoder implements RemoteNode {
     this.client = new (ediffProtos().EncoderNode)(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
   }
 
-  encode(r: BranchRequest, signal?: AbortSignal): Promise<Conditioning> {
+  encode(r: BranchRequest, signal?: AbortSignal): Promise<EncodedBranch> {
     if (this.refused) return Promise.reject(new NodeUnavailableError(this.label, this.refused));
-    this.outstanding++;
-    return new Promise<Conditioning>((resolve, reject) => {
-      const call = this.client.Encode(
-        { prompt: r.prompt, styleImage: r.style ?? Buffer.alloc(0), paint: r.paint, paintWeight: r.paintWeight, paintRequired: r.paintRequired },
-        { deadline: Date.now() + this.timeoutMs },
-        (error, response) => {
-          signal?.removeEventListener('abort', cancel);
-          this.outstanding--;
-          this.completed++;
-          if (error) reject(fromServiceError(error, this.label));
-          else resolve(conditioningFromWire(response!.conditioning, 'conditioning'));
-        },
-      );
-      const cancel = () => call.cancel();
-      signal?.addEventListener('abort', cancel, { once: true });
-    });
+    return countedCall(
+      this,
+      signal,
+      (callback) =>
+        this.client.Encode(
+          { prompt: r.prompt, styleImage: r.style ?? Buffer.alloc(0), paint: r.paint, paintWeight: r.paintWeight, paintRequired: r.paintRequired },
+          { deadline: Date.now() + this.timeoutMs },
+          callback,
+        ),
+      (response: EncodeResponse__Output) => ({ conditioning: conditioningFromWire(response.conditioning, 'conditioning'), warnings: response.warnings }),
+    );
   }
 
   describe() {
@@ -132,6 +154,17 @@ export class RemoteSuperResolution implements RemoteNode {
       call.on('error', (error) => settle(fromServiceError(error, this.label)));
       call.on('end', () => settle(null));
     });
+  }
+
+  /** Runs the decode stage on this node: latents in, image out. */
+  decode(latents: Tensor, signal?: AbortSignal): Promise<Tensor> {
+    if (this.refused) return Promise.reject(new NodeUnavailableError(this.label, this.refused));
+    return countedCall(
+      this,
+      signal,
+      (callback) => this.client.Decode({ latents: toWire(latents) }, { deadline: Date.now() + this.timeoutMs }, callback),
+      (response: DecodeResponse__Output) => fromWire(response.image, 'image'),
+    );
   }
 
   describe() {

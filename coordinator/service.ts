@@ -13,7 +13,7 @@ import { toWire } from '../common/grpc/tensor.ts';
 import { generateRequestFromWire } from '../common/grpc/generate-request.ts';
 import { encodePng } from '../common/image.ts';
 import { SR_DEFAULT_GUIDANCE, type ExpertSpec } from '../common/pack/manifest.ts';
-import { availableSizes } from '../common/pipeline/request.ts';
+import { availableSizes, packFeatures, sizeStep } from '../common/pipeline/request.ts';
 import { clampImage } from '../common/pipeline/stage.ts';
 import { SAMPLERS } from '../common/sampling/samplers.ts';
 import type { ClusterBackend } from './backend.ts';
@@ -44,6 +44,18 @@ export function describePipeline(backend: ClusterBackend): PipelineDescription {
     defaults: { sampler: m.defaults.sampler, steps: m.defaults.steps, guidance: m.defaults.guidance, sigmaMin: m.defaults.sigma_min, sigmaMax: m.defaults.sigma_max, rho: m.defaults.rho, paintWeight: m.defaults.paint_weight },
     sizes: availableSizes(m),
     samplers: Object.keys(SAMPLERS),
+    ...(m.decode && m.base.latent && {
+      decode: { name: m.decode.name, scalingFactor: m.decode.scaling_factor, factor: m.base.latent.factor },
+      latent: {
+        channels: m.base.channels,
+        factor: m.base.latent.factor,
+        sizeStep: sizeStep(m)!,
+        defaultWidth: m.base.size * m.base.latent.factor,
+        defaultHeight: m.base.size * m.base.latent.factor,
+        previews: m.base.latent.preview_rgb !== null,
+      },
+    }),
+    features: packFeatures(m),
   };
 }
 
@@ -84,7 +96,8 @@ export function coordinatorHandlers(backend: ClusterBackend, jobs: JobThreads, m
           abort.signal,
         );
         const png = await encodePng(result.image);
-        write({ result: { png, image: toWire(result.image), seed: result.seed, size: result.size, stages: result.stages } });
+        const size = result.width === result.height ? result.width : 0;
+        write({ result: { png, image: toWire(result.image), seed: result.seed, size, width: result.width, height: result.height, stages: result.stages, warnings: result.warnings } });
         await queue;
         call.end();
         endTimer();

@@ -11,8 +11,8 @@ import { startServer } from '../common/grpc/server.ts';
 import { Status, toServiceError } from '../common/grpc/status.ts';
 import { conditioningToWire } from '../common/grpc/tensor.ts';
 import { LATENCY_BUCKETS, createRegistry, prom } from '../common/metrics.ts';
-import { COMMON_OPTIONS, announceAndServe, log, parseFlags, port } from '../common/process/node-process.ts';
-import { loadPack, type Pack } from '../common/pack/load.ts';
+import { COMMON_OPTIONS, announceAndServe, loadServedPack, log, parseFlags, port } from '../common/process/node-process.ts';
+import type { Pack } from '../common/pack/load.ts';
 import { checkPrompt } from '../common/pipeline/request.ts';
 import { ConditioningBuilder } from '../common/runtime/conditioning.ts';
 import { EncoderEnsemble } from '../common/runtime/encoders.ts';
@@ -44,14 +44,14 @@ function handlers(pack: Pack, encoders: EncoderEnsemble, registry: Registry): En
       const end = seconds.startTimer();
       try {
         const r = call.request;
-        const conditioning = await builder.branch({
+        const { conditioning, warnings } = await builder.branch({
           prompt: checkPrompt('prompt', r.prompt),
           style: r.styleImage.length > 0 ? r.styleImage : null,
           paint: r.paint.map((p) => ({ phrase: p.phrase, mask: p.mask })),
           paintWeight: r.paintWeight,
           paintRequired: r.paintRequired,
         });
-        callback(null, { conditioning: conditioningToWire(conditioning) });
+        callback(null, { conditioning: conditioningToWire(conditioning), warnings });
       } catch (error) {
         const e = toServiceError(error);
         errors.inc({ code: Status[e.code] });
@@ -69,7 +69,7 @@ if (!values.pack) {
   process.exit(2);
 }
 try {
-  const pack = loadPack(values.pack);
+  const pack = loadServedPack(ROLE, values.pack);
   const encoders = await EncoderEnsemble.load(pack);
   const registry = createRegistry(ROLE);
   const server = await startServer(values.host, port(ROLE, 'port', values.port), (s) => s.addService(ediffProtos().EncoderNode.service, handlers(pack, encoders, registry)));

@@ -7,14 +7,13 @@ import { parseArgs } from 'node:util';
 import { ediffProtos } from '../common/grpc/proto.ts';
 import { startServer } from '../common/grpc/server.ts';
 import { createRegistry } from '../common/metrics.ts';
-import { COMMON_OPTIONS, announceAndServe, log, parseFlags, port } from '../common/process/node-process.ts';
-import { loadPack } from '../common/pack/load.ts';
+import { COMMON_OPTIONS, announceAndServe, loadServedPack, log, parseFlags, port } from '../common/process/node-process.ts';
 import { ExpertModel } from '../common/runtime/expert.ts';
 import { rowsOf } from '../common/runtime/guided.ts';
 import { ConditioningCache } from './conditioning-cache.ts';
 import { EXECUTORS, createExecutor, type ExecutorName } from './executors.ts';
 import { expertMetrics } from './metrics.ts';
-import { DynamicBatcher } from './scheduler.ts';
+import { DynamicBatcher, batchKeyOf } from './scheduler.ts';
 import { expertNodeHandlers } from './service.ts';
 
 const ROLE = 'expert-node';
@@ -56,7 +55,7 @@ if (!EXECUTORS.includes(executorName)) usageError(`--executor must be one of ${E
 const latency = values['latency-ms']?.split(',').map(Number);
 if (executorName === 'simulated-gpu' && !(latency?.length === 2 && latency.every((v) => Number.isFinite(v) && v >= 0))) usageError('--executor simulated-gpu needs --latency-ms A,B (ms per batch, ms per row)');
 try {
-  const pack = loadPack(values.pack);
+  const pack = loadServedPack(ROLE, values.pack);
   const spec = pack.manifest.base.experts.find((e) => e.name === values.expert);
   if (!spec) throw new Error(`pack ${pack.manifest.name} has no base expert ${values.expert} (it has ${pack.manifest.base.experts.map((e) => e.name).join(', ')})`);
   const model = executorName === 'instant' ? null : await ExpertModel.load(pack, spec);
@@ -66,6 +65,7 @@ try {
     maxBatch: Math.max(1, nonNegative('max-batch', values['max-batch']) ?? spec.max_batch ?? 32),
     maxDelayMs: nonNegative('max-delay-ms', values['max-delay-ms']) ?? spec.max_delay_ms ?? 2,
     rowsOf: (call: { guidance: number }) => rowsOf(spec, call),
+    batchKey: batchKeyOf(model?.oneSigmaPerCall ?? false),
   };
   const scheduler = new DynamicBatcher(createExecutor(executorName, model, latency ? { a: latency[0]!, b: latency[1]! } : null), batching, {
     onBatch: (rows, queueSeconds, computeSeconds) => {

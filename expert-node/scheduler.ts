@@ -25,7 +25,15 @@ export interface BatcherOptions {
   maxDelayMs: number;
   /** Model rows an evaluation takes. */
   rowsOf: (call: GuidedCall) => number;
+  /**
+   * Evaluations of different keys never share a batch: they could not be stacked (latents of
+   * different sizes) or run in one call (different sigmas, for a model that takes one per call).
+   */
+  batchKey: (call: GuidedCall) => string;
 }
+
+/** The usual batch key: evaluations batch when their samples have the same shape (and, if `oneSigmaPerCall`, the same sigma). */
+export const batchKeyOf = (oneSigmaPerCall: boolean) => (call: GuidedCall) => (oneSigmaPerCall ? `${call.dims.join('x')}@${call.sigma}` : call.dims.join('x'));
 
 export interface SchedulerHooks {
   /** After each batch: its rows, each evaluation's wait in seconds, the batch's compute seconds. */
@@ -37,6 +45,7 @@ interface Queued {
   key: string;
   call: GuidedCall;
   rows: number;
+  batchKey: string;
   enqueuedAt: number;
   resolve: (d: Float32Array) => void;
   reject: (e: Error) => void;
@@ -75,7 +84,7 @@ export class DynamicBatcher implements Scheduler {
   enqueue(key: string, call: GuidedCall): Promise<Float32Array> {
     if (this.stopped) return Promise.reject(abortError('the node is stopping'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ key, call, rows: this.options.rowsOf(call), enqueuedAt: performance.now(), resolve, reject });
+      this.queue.push({ key, call, rows: this.options.rowsOf(call), batchKey: this.options.batchKey(call), enqueuedAt: performance.now(), resolve, reject });
       this.hooks.onDepth?.(this.queue.length);
       this.schedule();
     });
@@ -118,12 +127,19 @@ export class DynamicBatcher implements Scheduler {
 
   private async runBatch(): Promise<void> {
     this.running = true;
-    const batch: Queued[] = [];
-    let rows = 0;
-    while (this.queue.length > 0 && (batch.length === 0 || rows + this.queue[0]!.rows <= this.options.maxBatch)) {
-      const item = this.queue.shift()!;
-      batch.push(item);
-      rows += item.rows;
+    // The oldest evaluation, and those after it of its batch key, in order, while they fit.
+    const first = this.queue.shift()!;
+    const batch: Queued[] = [first];
+    let rows = first.rows;
+    for (let i = 0; i < this.queue.length && rows < this.options.maxBatch; ) {
+      const item = this.queue[i]!;
+      if (item.batchKey !== first.batchKey) i++;
+      else if (rows + item.rows > this.options.maxBatch) break;
+      else {
+        this.queue.splice(i, 1);
+        batch.push(item);
+        rows += item.rows;
+      }
     }
     this.hooks.onDepth?.(this.queue.length);
     this.expected = batch.length;

@@ -15,6 +15,7 @@ import { Status, toServiceError } from '../common/grpc/status.ts';
 import { conditioningFromWire, conditioningId, fromWire, toWire } from '../common/grpc/tensor.ts';
 import type { Pack } from '../common/pack/load.ts';
 import { ownsSigma, type ExpertSpec } from '../common/pack/manifest.ts';
+import { checkBaseDims } from '../common/pipeline/request.ts';
 import type { ConditioningCache } from './conditioning-cache.ts';
 import type { ExpertMetrics } from './metrics.ts';
 import type { Scheduler } from './scheduler.ts';
@@ -34,7 +35,6 @@ const fmtRange = (lo: number, hi: number | null) => `[${lo}, ${hi === null ? 'in
 
 export function expertNodeHandlers(core: ExpertNodeCore): ExpertNodeHandlers {
   const { spec, cache, scheduler, metrics, inputDims } = core;
-  const { channels, size } = core.pack.manifest.base;
   let streams = 0;
 
   const fail = (error: unknown) => {
@@ -45,7 +45,8 @@ export function expertNodeHandlers(core: ExpertNodeCore): ExpertNodeHandlers {
 
   /** Checks one Denoise message and turns it into a guided call (conditioning looked up by id). */
   function decodeEvaluation(m: DenoiseRequest__Output) {
-    const x = fromWire(m.x, 'x', { dims: [channels, size, size], finite: true });
+    const x = fromWire(m.x, 'x', { finite: true });
+    checkBaseDims(core.pack.manifest, 'x', x.dims);
     if (!Number.isFinite(m.sigma) || m.sigma < 0) throw new InvalidArgumentError('sigma', `must be a finite number >= 0, got ${m.sigma}`);
     if (!ownsSigma(spec, m.sigma)) throw new InvalidArgumentError('sigma', `${m.sigma} is outside expert ${spec.name}'s range ${fmtRange(spec.sigma_lo, spec.sigma_hi)}`);
     if (!Number.isFinite(m.guidance) || m.guidance < 0) throw new InvalidArgumentError('guidance', `must be a finite number >= 0, got ${m.guidance}`);

@@ -33,7 +33,7 @@ export type { GenerateCall as GenerateRequest } from '../common/grpc/generate-re
 export type GenerateEvent =
   | { type: 'evaluation'; stage: string; step: number; steps: number; sigma: number; expert: string; replica: string; evaluation: number; evaluations: number }
   | { type: 'preview'; stage: string; step: number; png: Buffer }
-  | { type: 'result'; png: Buffer; image: Tensor; seed: number; size: number; stages: StageTiming[] };
+  | { type: 'result'; png: Buffer; image: Tensor; seed: number; width: number; height: number; stages: StageTiming[]; warnings: string[] };
 
 /** A failed call: the gRPC status and the coordinator's message. */
 export class EdiffError extends Error {
@@ -61,7 +61,10 @@ export interface ClientOptions {
 function toEvent(e: GenerateEvent__Output): GenerateEvent | null {
   if (e.evaluation) return { type: 'evaluation', ...e.evaluation };
   if (e.preview) return { type: 'preview', ...e.preview };
-  if (e.result) return { type: 'result', png: e.result.png, image: fromWire(e.result.image, 'image'), seed: e.result.seed, size: e.result.size, stages: e.result.stages };
+  if (e.result) {
+    const r = e.result;
+    return { type: 'result', png: r.png, image: fromWire(r.image, 'image'), seed: r.seed, width: r.width, height: r.height, stages: r.stages, warnings: r.warnings };
+  }
   return null;
 }
 

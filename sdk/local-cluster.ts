@@ -28,7 +28,7 @@ export interface LocalClusterOptions {
   replicas?: number;
   /** Extra flags for every expert node (e.g. --executor simulated-gpu --latency-ms 5,1). */
   expertArgs?: string[];
-  /** Start the SR nodes. @default true */
+  /** Start the SR nodes (a latent pack's decode node always starts). @default true */
   superResolution?: boolean;
   /** Node.js flags for every process (e.g. --cpu-prof --cpu-prof-dir=DIR, to profile), after RUNTIME_FLAGS. */
   nodeFlags?: string[];
@@ -129,7 +129,8 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
   const host = o.host ?? '127.0.0.1';
   const common = ['--pack', pack.dir, '--host', host, '--port', '0', '--metrics-port', '0', ...(o.nats ? ['--nats', o.nats] : [])];
   const replicas = Array.from({ length: o.replicas ?? 1 });
-  const stages = o.superResolution === false ? [] : pack.manifest.super_resolution;
+  const m = pack.manifest;
+  const stages = [...(m.decode ? [m.decode.name] : []), ...(o.superResolution === false ? [] : m.super_resolution.map((s) => s.name))];
   const started: ClusterProcess[] = [];
   const launch = async (deployable: keyof typeof DEPLOYABLES, args: string[]) => {
     const p = await startNodeProcess(deployable, [...common, ...args], o);
@@ -141,7 +142,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
     const [encoder, experts, sr] = await Promise.all([
       launch('encoder-node', []),
       Promise.all(pack.manifest.base.experts.flatMap((e) => replicas.map(() => launch('expert-node', ['--expert', e.name, ...(o.expertArgs ?? [])])))),
-      Promise.all(stages.map((s) => launch('sr-node', ['--stage', s.name]))),
+      Promise.all(stages.map((stage) => launch('sr-node', ['--stage', stage]))),
     ]);
     const coordinator = await startNodeProcess(
       'coordinator',

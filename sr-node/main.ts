@@ -1,8 +1,9 @@
 /**
- * sr-node: runs one super-resolution stage of a pack with its own sampler loop; the stage's
- * experts run here, routed by sigma, so its large tensors never leave the node.
+ * sr-node: runs one image stage of a pack. A super-resolution stage runs its own sampler loop,
+ * its experts routed by sigma here, so its large tensors never leave the node (Upscale); a decode
+ * stage runs the VAE decoder on a latent pack's latents (Decode).
  *
- *   node --import tsx sr-node/main.ts --pack DIR --stage sr256 [--host 127.0.0.1] [--port 0] [--metrics-port 0]
+ *   node --import tsx sr-node/main.ts --pack DIR --stage sr256|decode [--host 127.0.0.1] [--port 0] [--metrics-port 0]
  */
 import { parseArgs } from 'node:util';
 import type * as grpc from '@grpc/grpc-js';
@@ -15,37 +16,51 @@ import { startServer } from '../common/grpc/server.ts';
 import { Status, toServiceError } from '../common/grpc/status.ts';
 import { conditioningFromWire, fromWire, toWire } from '../common/grpc/tensor.ts';
 import { LATENCY_BUCKETS, createRegistry, prom } from '../common/metrics.ts';
-import { COMMON_OPTIONS, announceAndServe, log, parseFlags, port } from '../common/process/node-process.ts';
-import { loadPack, type Pack } from '../common/pack/load.ts';
-import type { SuperResolutionStage } from '../common/pack/manifest.ts';
+import { COMMON_OPTIONS, announceAndServe, loadServedPack, log, parseFlags, port } from '../common/process/node-process.ts';
+import type { Pack } from '../common/pack/load.ts';
+import { imageStageNames } from '../common/pack/manifest.ts';
 import { runSuperResolution } from '../common/pipeline/job.ts';
-import { LocalExpert } from '../common/runtime/local-expert.ts';
+import { checkBaseDims } from '../common/pipeline/request.ts';
+import { DecoderModel } from '../common/runtime/decoder.ts';
 import { ExpertModel } from '../common/runtime/expert.ts';
+import { LocalExpert } from '../common/runtime/local-expert.ts';
 import type { Registry } from 'prom-client';
 
 const ROLE = 'sr-node';
 const USAGE = `usage: sr-node --pack DIR --stage NAME [--host H] [--port N] [--metrics-port N]`;
 
-function handlers(pack: Pack, stage: SuperResolutionStage, experts: LocalExpert[], registry: Registry): SuperResolutionNodeHandlers {
-  const channels = pack.manifest.base.channels;
-  const seconds = new prom.Histogram({ name: 'ediff_sr_stage_seconds', help: 'Time to run the SR stage for one job.', labelNames: ['stage'], buckets: LATENCY_BUCKETS, registers: [registry] }).labels({ stage: stage.name });
-  const evaluations = new prom.Counter({ name: 'ediff_sr_evaluations_total', help: 'Evaluations run by this SR node.', labelNames: ['stage', 'expert'], registers: [registry] });
+/** What the node runs: an SR stage's experts, or a decode stage's decoder. */
+type StageModels = { kind: 'sr'; stage: string; experts: LocalExpert[]; release(): Promise<void> } | { kind: 'decode'; stage: string; decoder: DecoderModel; release(): Promise<void> };
+
+function handlers(pack: Pack, models: StageModels, registry: Registry): SuperResolutionNodeHandlers {
+  const m = pack.manifest;
+  const stageName = models.stage;
+  const seconds = new prom.Histogram({ name: 'ediff_sr_stage_seconds', help: 'Time to run the image stage for one job.', labelNames: ['stage'], buckets: LATENCY_BUCKETS, registers: [registry] }).labels({ stage: stageName });
+  const evaluations = new prom.Counter({ name: 'ediff_sr_evaluations_total', help: 'Evaluations (model calls) run by this image-stage node.', labelNames: ['stage', 'expert'], registers: [registry] });
   const errors = new prom.Counter({ name: 'ediff_errors_total', help: 'Failed requests by gRPC status code.', labelNames: ['code'], registers: [registry] });
+  const fail = (error: unknown) => {
+    const e = toServiceError(error);
+    errors.inc({ code: Status[e.code] });
+    return e;
+  };
+  const wrongStage = (rpc: string) => ({ code: Status.FAILED_PRECONDITION, details: `this node serves the ${models.kind === 'sr' ? 'SR' : 'decode'} stage ${stageName}; ${rpc} is for the other kind` });
   return {
     Describe(_call, callback) {
-      callback(null, { role: 'sr', pack: pack.manifest.name, packHash: pack.hash, name: stage.name });
+      callback(null, { role: 'sr', pack: m.name, packHash: pack.hash, name: stageName });
     },
     async Upscale(call: grpc.ServerWritableStream<UpscaleRequest__Output, UpscaleEvent>) {
+      if (models.kind !== 'sr') return void call.emit('error', fail(wrongStage('Upscale')));
+      const stage = m.super_resolution.find((s) => s.name === stageName)!;
       const end = seconds.startTimer();
       const abort = new AbortController();
       call.on('cancelled', () => abort.abort());
       try {
         const r = call.request;
-        const lowRes = fromWire(r.lowRes, 'low_res', { dims: [channels, stage.from_size, stage.from_size], finite: true });
+        const lowRes = fromWire(r.lowRes, 'low_res', { dims: [m.base.channels, stage.from_size, stage.from_size], finite: true });
         const rng = generatorFromWire(r.rng, 'rng');
         const branches = { cond: conditioningFromWire(r.cond, 'cond'), uncond: conditioningFromWire(r.uncond, 'uncond') };
         let evaluation = 0;
-        const image = await runSuperResolution(stage, channels, experts, {
+        const image = await runSuperResolution(stage, m.base.channels, models.experts, {
           lowRes,
           branches,
           rng,
@@ -59,14 +74,39 @@ function handlers(pack: Pack, stage: SuperResolutionStage, experts: LocalExpert[
         call.end();
       } catch (error) {
         if (abort.signal.aborted) return;
-        const e = toServiceError(error);
-        errors.inc({ code: Status[e.code] });
-        call.emit('error', e);
+        call.emit('error', fail(error));
+      } finally {
+        end();
+      }
+    },
+    async Decode(call, callback) {
+      if (models.kind !== 'decode') return callback(fail(wrongStage('Decode')));
+      const end = seconds.startTimer();
+      try {
+        const latents = fromWire(call.request.latents, 'latents', { finite: true });
+        checkBaseDims(m, 'latents', latents.dims);
+        const image = await models.decoder.decode(latents);
+        evaluations.inc({ stage: stageName, expert: stageName });
+        callback(null, { image: toWire(image) });
+      } catch (error) {
+        callback(fail(error));
       } finally {
         end();
       }
     },
   };
+}
+
+async function loadStage(pack: Pack, name: string): Promise<StageModels> {
+  const m = pack.manifest;
+  if (m.decode?.name === name) {
+    const decoder = await DecoderModel.load(pack, m.decode);
+    return { kind: 'decode', stage: name, decoder, release: () => decoder.release() };
+  }
+  const stage = m.super_resolution.find((s) => s.name === name);
+  if (!stage) throw new Error(`pack ${m.name} has no image stage ${name} (it has ${imageStageNames(m).join(', ') || 'none'})`);
+  const experts = await Promise.all(stage.experts.map((spec) => ExpertModel.load(pack, spec)));
+  return { kind: 'sr', stage: name, experts: experts.map((e) => new LocalExpert(e)), release: async () => void (await Promise.all(experts.map((e) => e.release()))) };
 }
 
 const values = parseFlags(ROLE, USAGE, () => parseArgs({ options: { ...COMMON_OPTIONS, stage: { type: 'string' } }, strict: true }));
@@ -75,18 +115,12 @@ if (!values.pack || !values.stage) {
   process.exit(2);
 }
 try {
-  const pack = loadPack(values.pack);
-  const stage = pack.manifest.super_resolution.find((s) => s.name === values.stage);
-  if (!stage) throw new Error(`pack ${pack.manifest.name} has no SR stage ${values.stage} (it has ${pack.manifest.super_resolution.map((s) => s.name).join(', ') || 'none'})`);
-  const models = await Promise.all(stage.experts.map((spec) => ExpertModel.load(pack, spec)));
+  const pack = loadServedPack(ROLE, values.pack);
+  const models = await loadStage(pack, values.stage);
   const registry = createRegistry(ROLE);
-  const server = await startServer(values.host, port(ROLE, 'port', values.port), (s) =>
-    s.addService(ediffProtos().SuperResolutionNode.service, handlers(pack, stage, models.map((m) => new LocalExpert(m)), registry)),
-  );
-  const register = values.nats ? { nats: values.nats, advertise: values.advertise, record: { role: 'sr' as const, name: stage.name, pack: pack.manifest.name, pack_hash: pack.hash, capacity: 1 } } : undefined;
-  await announceAndServe({ role: ROLE, name: stage.name, server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']), ...(register && { register }) }, async () => {
-    await Promise.all(models.map((m) => m.release()));
-  });
+  const server = await startServer(values.host, port(ROLE, 'port', values.port), (s) => s.addService(ediffProtos().SuperResolutionNode.service, handlers(pack, models, registry)));
+  const register = values.nats ? { nats: values.nats, advertise: values.advertise, record: { role: 'sr' as const, name: models.stage, pack: pack.manifest.name, pack_hash: pack.hash, capacity: 1 } } : undefined;
+  await announceAndServe({ role: ROLE, name: models.stage, server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']), ...(register && { register }) }, () => models.release());
 } catch (error) {
   log(ROLE, `cannot start: ${(error as Error).message}`);
   process.exit(1);

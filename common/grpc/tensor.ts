@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { InvalidArgumentError } from '../errors.ts';
-import type { Tensor } from '../tensor.ts';
+import { firstNonFinite, type Tensor } from '../tensor.ts';
 import type { Tensor as TensorMessage, Tensor__Output as TensorOutput } from './generated/ediff/v1/Tensor.ts';
 import type { Conditioning } from '../pipeline/conditioning.ts';
 
@@ -41,29 +41,6 @@ export function fromWire(message: TensorOutput | null | undefined, field: string
     if (bad >= 0) throw new InvalidArgumentError(field, `value ${bad} is ${data[bad]}; values must be finite`);
   }
   return { dims, data };
-}
-
-/**
- * Index of the first NaN or infinity, or -1. This runs on every evaluation, so it first sums the
- * values in float64 (four accumulators): a sum of float32 values cannot overflow float64, so it is
- * finite exactly when every value is; only a bad tensor is searched value by value. ~3x faster
- * than testing each value (measured here: 5 against 14 us for 12288 values).
- */
-function firstNonFinite(data: Float32Array): number {
-  let a = 0;
-  let b = 0;
-  let c = 0;
-  let d = 0;
-  const whole = data.length - (data.length % 4);
-  for (let i = 0; i < whole; i += 4) {
-    a += data[i]!;
-    b += data[i + 1]!;
-    c += data[i + 2]!;
-    d += data[i + 3]!;
-  }
-  for (let i = whole; i < data.length; i++) a += data[i]!;
-  if (Number.isFinite(a + b + c + d)) return -1;
-  return data.findIndex((v) => !Number.isFinite(v));
 }
 
 export function conditioningToWire(c: Conditioning): Record<string, TensorMessage> {

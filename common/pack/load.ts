@@ -2,9 +2,11 @@
  * Loading and validating a model pack. Every problem is a PackError naming the file and field.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { PackError } from '../errors.ts';
+import { MODEL_INDEX_FILE, readExport, type ExportLayout } from './export.ts';
+import { Reader, readJsonFile, type Json } from './json-reader.ts';
 import { readModelSignature, type ModelSignature } from './onnx-signature.ts';
 import { SAMPLERS, type SamplerName } from '../sampling/samplers.ts';
 import {
@@ -23,81 +25,19 @@ import {
   type SuperResolutionStage,
 } from './manifest.ts';
 
+/** Where a pack came from: an ediff pack (`pack.json`), or an export folder read in place. */
+export type PackSource = { kind: 'pack' } | { kind: 'export'; layout: ExportLayout; warnings: string[] };
+
 /** A loaded, validated pack. */
 export interface Pack {
   dir: string;
   manifest: PackManifest;
-  /** sha256 over the manifest and every file it names: two nodes serve the same model iff equal. */
+  /** sha256 over the manifest and every file of the pack (see hashFile): two nodes serve the same model iff equal. */
   hash: string;
+  source: PackSource;
 }
 
 const ENCODER_KINDS: readonly EncoderKind[] = ['t5-text', 'clip-text', 'clip-image'];
-
-type Json = unknown;
-
-/** Reads typed fields out of parsed JSON, naming the field path in every error. */
-class Reader {
-  constructor(
-    readonly file: string,
-    readonly value: Json,
-    readonly at: string,
-  ) {}
-
-  fail(problem: string, field = this.at): never {
-    throw new PackError(this.file, field, problem);
-  }
-
-  private child(key: string | number): Reader {
-    const at = typeof key === 'number' ? `${this.at}[${key}]` : this.at ? `${this.at}.${key}` : key;
-    const obj = this.value as Record<string | number, Json>;
-    return new Reader(this.file, obj?.[key], at);
-  }
-
-  private object(): Record<string, Json> {
-    if (typeof this.value !== 'object' || this.value === null || Array.isArray(this.value)) this.fail(this.value === undefined ? 'is missing' : 'must be an object');
-    return this.value as Record<string, Json>;
-  }
-
-  field(key: string): Reader {
-    this.object();
-    return this.child(key);
-  }
-
-  has(key: string): boolean {
-    return (this.value as Record<string, Json>)[key] !== undefined;
-  }
-
-  string(): string {
-    if (typeof this.value !== 'string' || this.value === '') this.fail(this.value === undefined ? 'is missing' : 'must be a non-empty string');
-    return this.value;
-  }
-
-  number(check: (n: number) => boolean = () => true, what = 'a number'): number {
-    if (this.value === undefined) this.fail('is missing');
-    if (typeof this.value !== 'number' || !Number.isFinite(this.value) || !check(this.value)) this.fail(`must be ${what}, got ${JSON.stringify(this.value)}`);
-    return this.value;
-  }
-
-  positiveInt(): number {
-    return this.number((n) => Number.isInteger(n) && n > 0, 'a positive integer');
-  }
-
-  array(): Reader[] {
-    if (!Array.isArray(this.value)) this.fail(this.value === undefined ? 'is missing' : 'must be an array');
-    return this.value.map((_, i) => this.child(i));
-  }
-
-  stringMap(): Record<string, string> {
-    return Object.fromEntries(Object.keys(this.object()).map((k) => [k, this.child(k).string()]));
-  }
-
-  /** A string that must be one of `known`. */
-  oneOf<T extends string>(known: readonly T[], what: string): T {
-    const value = this.string();
-    if (!(known as readonly string[]).includes(value)) this.fail(`unknown ${what} ${JSON.stringify(value)} (known: ${known.join(', ')})`);
-    return value as T;
-  }
-}
 
 function readSchedule(r: Reader): DiscreteSchedule {
   const kind = r.field('beta_schedule').oneOf(['linear', 'scaled_linear'] as const, 'beta schedule');
@@ -234,8 +174,11 @@ class PackChecker {
     return abs;
   }
 
-  /** Checks the ONNX file has exactly the inputs and at least the outputs the manifest says. */
-  signature(field: string, rel: string, inputs: string[], outputs: string[]): void {
+  /**
+   * Checks the ONNX file has exactly the inputs and at least the outputs the manifest says, and
+   * that the external data files it names are there.
+   */
+  signature(field: string, rel: string, inputs: string[], outputs: string[]): ModelSignature {
     const abs = this.fileAt(field, rel);
     let signature: ModelSignature;
     try {
@@ -243,28 +186,40 @@ class PackChecker {
     } catch (cause) {
       throw new PackError(this.file, field, `${rel} is not a readable ONNX model (${(cause as Error).message})`, { cause });
     }
-    const sig = { inputs: signature.inputs.map((v) => v.name), outputs: signature.outputs.map((v) => v.name) };
+    const names = signature.inputs.map((v) => v.name);
     for (const name of inputs) {
-      if (!sig.inputs.includes(name)) throw new PackError(this.file, field, `${rel} has no input named ${JSON.stringify(name)} (its inputs: ${sig.inputs.join(', ')})`);
+      if (!names.includes(name)) throw new PackError(this.file, field, `${rel} has no input named ${JSON.stringify(name)} (its inputs: ${names.join(', ')})`);
     }
-    for (const name of sig.inputs) {
+    for (const name of names) {
       if (!inputs.includes(name)) throw new PackError(this.file, field, `${rel} needs an input ${JSON.stringify(name)} that the manifest does not feed (declare it in inputs)`);
     }
+    const outputNames = signature.outputs.map((v) => v.name);
     for (const name of outputs) {
-      if (!sig.outputs.includes(name)) throw new PackError(this.file, field, `${rel} has no output named ${JSON.stringify(name)} (its outputs: ${sig.outputs.join(', ')})`);
+      if (!outputNames.includes(name)) throw new PackError(this.file, field, `${rel} has no output named ${JSON.stringify(name)} (its outputs: ${outputNames.join(', ')})`);
     }
+    for (const data of signature.externalData) {
+      const dataRel = path.join(path.dirname(rel), data);
+      if (!existsSync(path.join(this.dir, dataRel))) throw new PackError(this.file, field, `${rel} keeps its weights in ${data}, which is missing (${path.join(this.dir, dataRel)})`);
+      this.files.add(dataRel);
+    }
+    return signature;
   }
 }
 
-function checkPack(dir: string, m: PackManifest): Set<string> {
-  const c = new PackChecker(dir, path.join(dir, MANIFEST_FILE));
+/** Checks every file and name the manifest refers to; returns the files the pack is made of. */
+export function checkPack(dir: string, file: string, m: PackManifest): Set<string> {
+  const c = new PackChecker(dir, file);
   const conditioning = new Set<string>();
   const encoderNames = new Set<string>();
   m.encoders.forEach((e, i) => {
     const at = `encoders[${i}]`;
     if (encoderNames.has(e.name)) throw new PackError(c.file, `${at}.name`, `duplicate encoder name ${e.name}`);
     encoderNames.add(e.name);
-    if (e.tokenizer) c.fileAt(`${at}.tokenizer`, e.tokenizer);
+    if (typeof e.tokenizer === 'string') c.fileAt(`${at}.tokenizer`, e.tokenizer);
+    else if (e.tokenizer) {
+      c.fileAt(`${at}.tokenizer.vocab`, e.tokenizer.vocab);
+      c.fileAt(`${at}.tokenizer.merges`, e.tokenizer.merges);
+    }
     c.signature(`${at}.model`, e.model, [e.kind === 'clip-image' ? 'image' : 'input_ids'], Object.keys(e.outputs));
     for (const name of Object.values(e.outputs)) {
       if (conditioning.has(name)) throw new PackError(c.file, `${at}.outputs`, `conditioning ${name} is produced twice`);
@@ -285,14 +240,20 @@ function checkPack(dir: string, m: PackManifest): Set<string> {
         if (builtin && !m.paint) throw new PackError(c.file, `${at}.inputs`, `${input} needs a paint section in the manifest`);
         if (!builtin && !conditioning.has(input)) throw new PackError(c.file, `${at}.inputs`, `${input} is no encoder's output (known: ${[...conditioning, ...BUILTIN_EXPERT_INPUTS].join(', ')})`);
       }
-      const io = expertIo(e.parameterization);
-      c.signature(`${at}.model`, e.model, ['x', io.noiseInput, ...extraInputs, ...e.inputs], [io.output]);
+      const io = expertIo(e);
+      c.signature(`${at}.model`, e.model, [io.x, io.noise, ...extraInputs, ...e.inputs], [io.output]);
     });
   };
   checkExperts('base.experts', m.base.experts, []);
+  if (m.decode) {
+    if (!m.base.latent) throw new PackError(c.file, 'decode', 'a decode stage needs a latent base stage');
+    c.signature('decode.model', m.decode.model, [m.decode.tensors.input], [m.decode.tensors.output]);
+  }
+  if (m.base.latent && !m.decode) throw new PackError(c.file, 'base.latent', 'a latent base stage needs a decode stage to turn its latents into pixels');
   let size = m.base.size;
   m.super_resolution.forEach((s, i) => {
     const at = `super_resolution[${i}]`;
+    if (m.base.latent) throw new PackError(c.file, at, 'SR stages after a decode stage are not supported yet');
     if (s.from_size !== size) throw new PackError(c.file, `${at}.from_size`, `must be ${size}, the size of the stage before it`);
     if (s.size <= s.from_size) throw new PackError(c.file, `${at}.size`, `must be larger than from_size (${s.from_size})`);
     size = s.size;
@@ -301,21 +262,69 @@ function checkPack(dir: string, m: PackManifest): Set<string> {
   return c.files;
 }
 
-/** Loads `DIR/pack.json`, validates it and every file it names, and hashes the pack. */
+/** Files up to this size are hashed whole; larger ones (UNet weights, 3-10 GB) are sampled. */
+const WHOLE_HASH_BYTES = 64 * 1024 * 1024;
+const SAMPLES = 16;
+const SAMPLE_BYTES = 1024 * 1024;
+
+/**
+ * Adds a file to the pack hash: its size and content; past WHOLE_HASH_BYTES, its size and 16
+ * evenly spaced 1 MiB samples (first and last included). Every process of a cluster hashes the
+ * pack at start, and reading 10 GB each time would take minutes; two exports that differ only
+ * between the samples of a weights file of the same size would get one hash.
+ */
+function hashFile(hash: ReturnType<typeof createHash>, file: string): void {
+  const size = statSync(file).size;
+  hash.update(`${size}:`);
+  if (size <= WHOLE_HASH_BYTES) {
+    hash.update(readFileSync(file));
+    return;
+  }
+  const fd = openSync(file, 'r');
+  try {
+    const sample = Buffer.alloc(SAMPLE_BYTES);
+    for (let i = 0; i < SAMPLES; i++) {
+      const offset = Math.floor(((size - SAMPLE_BYTES) * i) / (SAMPLES - 1));
+      hash.update(sample.subarray(0, readSync(fd, sample, 0, SAMPLE_BYTES, offset)));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Loads and validates a pack: `DIR/pack.json` (an ediff pack), or an export folder as it ships,
+ * detected by its `model_index.json` (Hugging Face Optimum's ONNX export of Stable Diffusion, or
+ * the legacy diffusers ONNX layout; see export.ts). Hashes the pack.
+ */
 export function loadPack(dir: string): Pack {
   const abs = path.resolve(dir);
-  const file = path.join(abs, MANIFEST_FILE);
-  if (!existsSync(file)) throw new PackError(file, '', `no ${MANIFEST_FILE} here: is ${abs} a model pack?`);
-  let json: Json;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (cause) {
-    throw new PackError(file, '', `not valid JSON: ${(cause as Error).message}`, { cause });
+  const manifestFile = path.join(abs, MANIFEST_FILE);
+  let file: string;
+  let manifest: PackManifest;
+  let source: PackSource;
+  const extra: string[] = [];
+  if (existsSync(manifestFile)) {
+    file = manifestFile;
+    manifest = readManifest(file, readJsonFile(file).value);
+    source = { kind: 'pack' };
+  } else if (existsSync(path.join(abs, MODEL_INDEX_FILE))) {
+    const read = readExport(abs);
+    file = read.file;
+    manifest = read.manifest;
+    source = { kind: 'export', layout: read.layout, warnings: read.warnings };
+    extra.push(...read.files);
+  } else if (!existsSync(abs)) {
+    throw new PackError(abs, '', 'no such folder');
+  } else {
+    throw new PackError(abs, '', `neither ${MANIFEST_FILE} (an ediff pack) nor ${MODEL_INDEX_FILE} (a diffusers or Optimum ONNX export) is here`);
   }
-  const manifest = readManifest(file, json);
-  const files = checkPack(abs, manifest);
+  const files = checkPack(abs, file, manifest);
   const hash = createHash('sha256');
-  hash.update(readFileSync(file));
-  for (const rel of [...files].sort()) hash.update(rel).update(readFileSync(path.join(abs, rel)));
-  return { dir: abs, manifest, hash: hash.digest('hex') };
+  hash.update(JSON.stringify(manifest));
+  for (const rel of [...new Set([...files, ...extra])].sort()) {
+    hash.update(rel);
+    hashFile(hash, path.join(abs, rel));
+  }
+  return { dir: abs, manifest, hash: hash.digest('hex'), source };
 }

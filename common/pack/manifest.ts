@@ -11,19 +11,13 @@
  *   float32 [B, 3, image_size, image_size] in [-1, 1]; their outputs are mapped to
  *   conditioning names by `outputs`.
  */
+import type { DiscreteSchedule } from '../sampling/discrete-schedule.ts';
 import type { SamplerName } from '../sampling/samplers.ts';
+
+export type { DiscreteSchedule } from '../sampling/discrete-schedule.ts';
 
 export const PACK_FORMAT = 'ediff-pack/1';
 export const MANIFEST_FILE = 'pack.json';
-
-/** A discrete-time training schedule (DDPM betas), for `eps` and `v` parameterizations. */
-export interface DiscreteSchedule {
-  beta_schedule: 'linear' | 'scaled_linear';
-  beta_start: number;
-  beta_end: number;
-  /** Number of training timesteps. @default 1000 */
-  timesteps: number;
-}
 
 /**
  * What the network predicts, and so how an expert node turns it into D(x, sigma):
@@ -35,12 +29,23 @@ export type Parameterization = { type: 'edm' } | { type: 'eps'; schedule: Discre
 
 export type EncoderKind = 't5-text' | 'clip-text' | 'clip-image';
 
+/** CLIP's byte-pair encoding as real exports ship it: `vocab.json` and `merges.txt`. */
+export interface ClipBpeFiles {
+  vocab: string;
+  merges: string;
+}
+
+/** A tokenizer.json (the Hugging Face tokenizers format), or CLIP's two files. */
+export type TokenizerFiles = string | ClipBpeFiles;
+
 export interface EncoderSpec {
   name: string;
   kind: EncoderKind;
   model: string;
-  /** tokenizer.json (text encoders only). */
-  tokenizer?: string;
+  /** Text encoders only. */
+  tokenizer?: TokenizerFiles;
+  /** The token prompts are padded with. @default CLIP's end token (clip-text), `<pad>` (t5-text) */
+  pad_token?: string;
   /** Sequence length the text encoder takes (padded / truncated). */
   max_tokens?: number;
   /** Side of the square image the image encoder takes. */
@@ -49,9 +54,18 @@ export interface EncoderSpec {
   outputs: Record<string, string>;
 }
 
+/** The ONNX names of an expert's own tensors, where they are not ediff's (`x`, `sigma` or `timestep`, `denoised`, `eps` or `v`). */
+export interface ExpertTensorNames {
+  x: string;
+  noise: string;
+  output: string;
+}
+
 export interface ExpertSpec {
   name: string;
   model: string;
+  /** @default ediff's names (see expertIo) */
+  tensors?: ExpertTensorNames;
   /** Lower end of the sigma range the expert owns (inclusive). */
   sigma_lo: number;
   /** Upper end (exclusive); null = infinity. */
@@ -93,16 +107,46 @@ export interface PaintSpec {
   size: number;
 }
 
+/**
+ * A base stage that denoises latents (Stable Diffusion's), which a decode stage turns into
+ * pixels. Its `size` is the default latent side; requests choose width and height.
+ */
+export interface LatentSpec {
+  /** Pixels per latent cell along each side (the VAE decoder's upsampling: 8 for SD). */
+  factor: number;
+  /** Latent sides must be multiples of this (the UNet's downsampling: 8 for SD). */
+  multiple: number;
+  /** Latent sides the UNet is fixed to (a static export), or null when it takes any. */
+  fixed: { height: number; width: number } | null;
+  /** A linear latent -> RGB map ([channels][3]) for cheap previews; null: no previews. */
+  preview_rgb: number[][] | null;
+}
+
+/** The image stage that turns the base stage's latents into pixels: a VAE decoder. */
+export interface DecodeStage {
+  name: string;
+  model: string;
+  /** The latents are divided by it before decoding (0.18215 for SD 1.x / 2.x). */
+  scaling_factor: number;
+  /** ONNX names of the decoder's latent input and its image output. */
+  tensors: { input: string; output: string };
+}
+
 export interface PackManifest {
   format: typeof PACK_FORMAT;
   name: string;
   description?: string;
   encoders: EncoderSpec[];
-  base: { channels: number; size: number; experts: ExpertSpec[] };
+  base: { channels: number; size: number; experts: ExpertSpec[]; latent?: LatentSpec };
+  /** Runs right after the base stage of a latent pack. */
+  decode?: DecodeStage;
   paint?: PaintSpec;
   super_resolution: SuperResolutionStage[];
   defaults: SamplingDefaults & { guidance: number; paint_weight: number };
 }
+
+/** The image stages an sr-node can serve (`--stage NAME`): the decode stage, then each SR stage. */
+export const imageStageNames = (m: PackManifest): string[] => [...(m.decode ? [m.decode.name] : []), ...m.super_resolution.map((s) => s.name)];
 
 /** Guidance of an SR expert that sets none: SR stages run unguided unless the pack says otherwise. */
 export const SR_DEFAULT_GUIDANCE = 1;
@@ -120,7 +164,9 @@ export function expertFor<E>(experts: readonly E[], sigma: number, specOf: (e: E
   return expert;
 }
 
-/** The ONNX input the noise level is fed through, and the output the model returns. */
-export function expertIo(p: Parameterization): { noiseInput: 'sigma' | 'timestep'; output: 'denoised' | 'eps' | 'v' } {
-  return p.type === 'edm' ? { noiseInput: 'sigma', output: 'denoised' } : { noiseInput: 'timestep', output: p.type };
+/** The ONNX names of an expert's input, its noise-level input and the output it returns. */
+export function expertIo(e: Pick<ExpertSpec, 'parameterization' | 'tensors'>): ExpertTensorNames {
+  if (e.tensors) return e.tensors;
+  const p = e.parameterization;
+  return p.type === 'edm' ? { x: 'x', noise: 'sigma', output: 'denoised' } : { x: 'x', noise: 'timestep', output: p.type };
 }

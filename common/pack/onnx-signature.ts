@@ -31,6 +31,8 @@ export interface ValueSignature {
 export interface ModelSignature {
   inputs: ValueSignature[];
   outputs: ValueSignature[];
+  /** The files the initializers' external data is in (relative to the model's folder), e.g. `model.onnx_data`, `weights.pb`. */
+  externalData: string[];
 }
 
 /** Protobuf field numbers walked here (onnx.proto3). */
@@ -39,6 +41,9 @@ const GRAPH_INITIALIZER = 5;
 const GRAPH_INPUT = 11;
 const GRAPH_OUTPUT = 12;
 const TENSOR_NAME = 8;
+const TENSOR_EXTERNAL_DATA = 13;
+const ENTRY_KEY = 1;
+const ENTRY_VALUE = 2;
 const WIRE_VARINT = 0;
 const WIRE_I64 = 1;
 const WIRE_LEN = 2;
@@ -117,6 +122,8 @@ export function readModelSignature(file: string): ModelSignature {
     const inputs: ValueSignature[] = [];
     const outputs: ValueSignature[] = [];
     const initializers = new Set<string>();
+    const externalData = new Set<string>();
+    const text = (start: number, end: number) => c.read(start, end - start).toString('utf8');
     let graphs = 0;
     walkFields(c, 0, c.size, (field, start, end) => {
       if (field !== MODEL_GRAPH) return;
@@ -126,12 +133,17 @@ export function readModelSignature(file: string): ModelSignature {
         else if (f === GRAPH_OUTPUT) outputs.push(valueSignature(onnx.ValueInfoProto.decode(c.read(s, e - s))));
         else if (f === GRAPH_INITIALIZER)
           walkFields(c, s, e, (tf, ts, te) => {
-            if (tf === TENSOR_NAME) initializers.add(c.read(ts, te - ts).toString('utf8'));
+            if (tf === TENSOR_NAME) initializers.add(text(ts, te));
+            if (tf !== TENSOR_EXTERNAL_DATA) return;
+            // A key/value entry; the one keyed "location" names the data file.
+            const entry: Record<number, string> = {};
+            walkFields(c, ts, te, (ef, es, ee) => (entry[ef] = text(es, ee)));
+            if (entry[ENTRY_KEY] === 'location' && entry[ENTRY_VALUE]) externalData.add(entry[ENTRY_VALUE]);
           });
       });
     });
     if (graphs !== 1) throw new Error(graphs === 0 ? 'no graph in the model' : 'more than one graph');
-    return { inputs: inputs.filter((v) => !initializers.has(v.name)), outputs };
+    return { inputs: inputs.filter((v) => !initializers.has(v.name)), outputs, externalData: [...externalData] };
   } finally {
     closeSync(fd);
   }

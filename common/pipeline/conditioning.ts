@@ -9,6 +9,12 @@ import type { Tensor } from '../tensor.ts';
 /** Conditioning tensors by name, one sample (no batch axis). */
 export type Conditioning = Record<string, Tensor>;
 
+/** A branch's conditioning, and what its caller should be told (a prompt truncated to fit an encoder). */
+export interface EncodedBranch {
+  conditioning: Conditioning;
+  warnings: string[];
+}
+
 /** The conditioning of the two branches of classifier-free guidance. */
 export interface Branches {
   cond: Conditioning;

@@ -3,7 +3,7 @@
  * checked, errors naming the field (InvalidArgumentError).
  */
 import { InvalidArgumentError } from '../errors.ts';
-import type { PackManifest } from '../pack/manifest.ts';
+import type { PackManifest, SuperResolutionStage } from '../pack/manifest.ts';
 import { MAX_SEED } from '../rng.ts';
 import { SAMPLERS, isSamplerName, type SamplerName } from '../sampling/samplers.ts';
 import type { Tensor } from '../tensor.ts';
@@ -12,6 +12,8 @@ export const MAX_PROMPT_CHARS = 4096;
 export const MAX_STEPS = 1000;
 export const MAX_GUIDANCE = 100;
 export const MAX_PAINT_WEIGHT = 100;
+/** The largest width or height a latent pack is asked for, in pixels. */
+export const MAX_SIDE = 4096;
 
 export interface PaintRegion {
   /** Words of the prompt the region is for. */
@@ -36,8 +38,12 @@ export interface GenerateRequest {
   steps?: number;
   /** Classifier-free guidance scale for every base expert. @default each expert's scale from the pack */
   guidance?: number;
-  /** Output side in pixels: the base size or an SR stage's size. @default the largest */
+  /** Output side in pixels (square): the base size or an SR stage's size; for a latent pack, width and height at once. @default the largest */
   size?: number;
+  /** Latent packs: output width in pixels, a multiple of the pack's step (8 for SD). @default the UNet's sample_size x 8 */
+  width?: number;
+  /** Latent packs: output height in pixels. @default the UNet's sample_size x 8 */
+  height?: number;
   /** A style reference image (PNG / JPEG / WebP bytes). */
   style?: Uint8Array;
   paint?: PaintRegion[];
@@ -54,14 +60,26 @@ export interface ResolvedRequest {
   sampler: SamplerName;
   steps: number;
   guidance: number | null;
-  size: number;
+  /** The output image's width and height in pixels. */
+  width: number;
+  height: number;
+  /** [C, H, W] of the base stage's sample (pixels, or latents). */
+  baseDims: number[];
+  /** The SR stages the job runs, in order. */
+  stages: SuperResolutionStage[];
   style: Uint8Array | null;
   paint: PaintRegion[];
   paintWeight: number;
 }
 
-/** The output sizes a pack can produce: the base size, then each SR stage's. */
-export const availableSizes = (m: PackManifest) => [m.base.size, ...m.super_resolution.map((s) => s.size)];
+/**
+ * The output sizes a pack makes: the base size, then each SR stage's; for a latent pack, the size
+ * it was trained at (any multiple of sizeStep works).
+ */
+export const availableSizes = (m: PackManifest) => (m.base.latent ? [m.base.size * m.base.latent.factor] : [m.base.size, ...m.super_resolution.map((s) => s.size)]);
+
+/** Latent packs: widths and heights must be multiples of this many pixels. */
+export const sizeStep = (m: PackManifest) => (m.base.latent ? m.base.latent.factor * m.base.latent.multiple : null);
 
 /** A prompt within the length limit (INVALID_ARGUMENT naming `field` otherwise). */
 export function checkPrompt(field: string, value: unknown): string {
@@ -77,14 +95,78 @@ function checkNumber(field: string, value: number, lo: number, hi: number, integ
   return value;
 }
 
-export function resolveRequest(m: PackManifest, r: GenerateRequest): ResolvedRequest {
+/** The output's width and height, the base stage's dims and the SR stages to run. */
+function resolveSize(m: PackManifest, r: GenerateRequest): Pick<ResolvedRequest, 'width' | 'height' | 'baseDims' | 'stages'> {
   const sizes = availableSizes(m);
+  const latent = m.base.latent;
+  if (!latent) {
+    let size = r.size ?? sizes[sizes.length - 1]!;
+    if (r.width !== undefined || r.height !== undefined) {
+      const width = r.width ?? r.height!;
+      const height = r.height ?? r.width!;
+      if (width !== height) throw new InvalidArgumentError('width', `pack ${m.name} makes square images only (sizes ${sizes.join(', ')}), got ${width}x${height}`);
+      if (r.size !== undefined && r.size !== width) throw new InvalidArgumentError('size', `${r.size} disagrees with width and height (${width}x${height})`);
+      size = width;
+    }
+    if (!sizes.includes(size)) throw new InvalidArgumentError('size', `${size} is not a size this pack makes; choose one of ${sizes.join(', ')}`);
+    return { width: size, height: size, baseDims: [m.base.channels, m.base.size, m.base.size], stages: m.super_resolution.filter((s) => s.size <= size) };
+  }
+  const step = sizeStep(m)!;
+  const side = (field: 'width' | 'height') => {
+    const given = r[field] !== undefined ? field : r.size !== undefined ? 'size' : null;
+    const value = r[field] ?? r.size ?? m.base.size * latent.factor;
+    if (!Number.isInteger(value) || value < step || value > MAX_SIDE || value % step !== 0) {
+      throw new InvalidArgumentError(given ?? field, `must be a multiple of ${step} in [${step}, ${MAX_SIDE}] for pack ${m.name}, got ${value}`);
+    }
+    return value;
+  };
+  const width = side('width');
+  const height = side('height');
+  const fixed = latent.fixed;
+  if (fixed && (width !== fixed.width * latent.factor || height !== fixed.height * latent.factor)) {
+    throw new InvalidArgumentError('width', `pack ${m.name}'s UNet was exported for ${fixed.width * latent.factor}x${fixed.height * latent.factor} only, got ${width}x${height}`);
+  }
+  return { width, height, baseDims: [m.base.channels, height / latent.factor, width / latent.factor], stages: [] };
+}
+
+/** Checks the dims of one base-stage sample (an evaluation's x) against the pack: InvalidArgumentError naming `field`. */
+export function checkBaseDims(m: PackManifest, field: string, dims: readonly number[]): void {
+  const latent = m.base.latent;
+  const C = m.base.channels;
+  if (!latent) {
+    const want = [C, m.base.size, m.base.size];
+    if (dims.join() !== want.join()) throw new InvalidArgumentError(field, `must have shape [${want}], got [${dims}]`);
+    return;
+  }
+  const [c, h, w] = dims;
+  const fits = (n: number | undefined) => n !== undefined && n > 0 && n % latent.multiple === 0 && n * latent.factor <= MAX_SIDE;
+  if (dims.length !== 3 || c !== C || !fits(h) || !fits(w) || (latent.fixed && (h !== latent.fixed.height || w !== latent.fixed.width))) {
+    const sides = latent.fixed ? `${latent.fixed.height}, ${latent.fixed.width}` : `H, W] with H and W multiples of ${latent.multiple} up to ${MAX_SIDE / latent.factor}`;
+    throw new InvalidArgumentError(field, `must have shape [${C}, ${sides}${latent.fixed ? ']' : ''}, got [${dims}]`);
+  }
+}
+
+/** What requests to this pack may use (DescribePipeline's features; a request for another is refused). */
+export function packFeatures(m: PackManifest): string[] {
+  const latent = m.base.latent;
+  return [
+    'negative-prompt',
+    'prompt-switch',
+    'guidance-per-expert',
+    ...(m.encoders.some((e) => e.kind === 'clip-image') ? ['style-image'] : []),
+    ...(m.paint ? ['paint-with-words'] : []),
+    ...(m.super_resolution.length > 0 ? ['super-resolution'] : []),
+    ...(latent ? ['width-height'] : []),
+    ...(!latent || latent.preview_rgb ? ['previews'] : []),
+  ];
+}
+
+export function resolveRequest(m: PackManifest, r: GenerateRequest): ResolvedRequest {
   const sampler = r.sampler ?? m.defaults.sampler;
   if (!isSamplerName(sampler)) throw new InvalidArgumentError('sampler', `unknown sampler ${JSON.stringify(sampler)}; choose one of ${Object.keys(SAMPLERS).join(', ')}`);
-  const size = r.size ?? sizes[sizes.length - 1]!;
-  if (!sizes.includes(size)) throw new InvalidArgumentError('size', `${size} is not a size this pack makes; choose one of ${sizes.join(', ')}`);
+  const size = resolveSize(m, r);
   if (r.noise) {
-    const want = [m.base.channels, m.base.size, m.base.size];
+    const want = size.baseDims;
     if (r.noise.dims.join() !== want.join()) throw new InvalidArgumentError('noise', `must have shape [${want}], got [${r.noise.dims}]`);
     const bad = r.noise.data.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) throw new InvalidArgumentError('noise', `value ${bad} is ${r.noise.data[bad]}; noise must be finite`);
@@ -94,6 +176,7 @@ export function resolveRequest(m: PackManifest, r: GenerateRequest): ResolvedReq
     if (!p.phrase.trim()) throw new InvalidArgumentError(`paint[${i}].phrase`, 'must name words of the prompt');
   });
   if (paint.length > 0 && !m.paint) throw new InvalidArgumentError('paint', `pack ${m.name} does not support paint-with-words`);
+  if (r.style && !m.encoders.some((e) => e.kind === 'clip-image')) throw new InvalidArgumentError('style', `pack ${m.name} does not support style images (it has no image encoder)`);
   const promptSwitch = r.promptSwitch
     ? { prompt: checkPrompt('prompt_switch.prompt', r.promptSwitch.prompt), atFraction: checkNumber('prompt_switch.at_fraction', r.promptSwitch.atFraction, 0, 1) }
     : null;
@@ -106,7 +189,7 @@ export function resolveRequest(m: PackManifest, r: GenerateRequest): ResolvedReq
     sampler,
     steps: checkNumber('steps', r.steps ?? m.defaults.steps, 1, MAX_STEPS, true),
     guidance: r.guidance === undefined ? null : checkNumber('guidance', r.guidance, 0, MAX_GUIDANCE),
-    size,
+    ...size,
     style: r.style ?? null,
     paint,
     paintWeight: checkNumber('paint_weight', r.paintWeight ?? m.defaults.paint_weight, 0, MAX_PAINT_WEIGHT),

@@ -8,6 +8,7 @@ import { serveMetrics, type MetricsServer } from '../metrics.ts';
 import type { RunningServer } from '../grpc/server.ts';
 import type { Registry } from 'prom-client';
 import { NodeRegistration, type NodeRecord } from '../discovery.ts';
+import { loadPack, type Pack } from '../pack/load.ts';
 
 export const COMMON_OPTIONS = {
   pack: { type: 'string' },
@@ -47,6 +48,13 @@ export function port(role: string, flag: string, value: string | undefined): num
 }
 
 export const log = (role: string, message: string) => process.stderr.write(`[${new Date().toISOString()}] ${role}: ${message}\n`);
+
+/** Loads the pack a process serves (see loadPack), logging what was assumed about an export folder. */
+export function loadServedPack(role: string, dir: string): Pack {
+  const pack = loadPack(dir);
+  if (pack.source.kind === 'export') for (const warning of pack.source.warnings) log(role, `warning: ${warning}`);
+  return pack;
+}
 
 /** The line the embedded cluster waits for. */
 export interface ReadyMessage {

@@ -6,7 +6,7 @@
 import { InvalidArgumentError } from '../errors.ts';
 import { decodeImage, decodeMask } from '../image.ts';
 import type { PackManifest } from '../pack/manifest.ts';
-import type { BranchRequest, Conditioning } from '../pipeline/conditioning.ts';
+import type { BranchRequest, Conditioning, EncodedBranch } from '../pipeline/conditioning.ts';
 import type { Tensor } from '../tensor.ts';
 import type { EncoderEnsemble } from './encoders.ts';
 
@@ -16,21 +16,22 @@ export class ConditioningBuilder {
     private readonly encoders: EncoderEnsemble,
   ) {}
 
-  async branch(r: BranchRequest): Promise<Conditioning> {
-    const out: Conditioning = { ...(await this.encoders.encodePrompt(r.prompt)), ...(await this.style(r.style)) };
+  async branch(r: BranchRequest): Promise<EncodedBranch> {
+    const { conditioning, warnings } = await this.encoders.encodePrompt(r.prompt);
+    const out: Conditioning = { ...conditioning, ...(await this.style(r.style)) };
     if (this.manifest.paint) {
       out.paint = await this.paintTensor(r);
       out.paint_weight = { dims: [], data: Float32Array.of(r.paintWeight) };
     } else if (r.paint.length > 0) {
       throw new InvalidArgumentError('paint', `pack ${this.manifest.name} does not support paint-with-words`);
     }
-    return out;
+    return { conditioning: out, warnings };
   }
 
   private async style(bytes: Uint8Array | null): Promise<Conditioning> {
     if (!bytes) return this.encoders.encodeImage(null);
     const [size] = this.encoders.imageSizes();
-    if (size === undefined) throw new InvalidArgumentError('style', `pack ${this.manifest.name} has no image encoder`);
+    if (size === undefined) throw new InvalidArgumentError('style', `pack ${this.manifest.name} does not support style images (it has no image encoder)`);
     return this.encoders.encodeImage(await decodeImage(bytes, 'style', size));
   }
 

@@ -14,7 +14,7 @@ interface LoadedEncoder {
   spec: EncoderSpec;
   session: ModelSession;
   tokenizer: TextTokenizer | null;
-  /** Output dims without the batch axis, by ONNX output name. */
+  /** Image encoders: output dims without the batch axis, by ONNX output name. */
   outputDims: Record<string, number[]>;
 }
 
@@ -37,7 +37,8 @@ class LruCache<V> {
   }
 }
 
-function outputDims(session: ModelSession, spec: EncoderSpec): Record<string, number[]> {
+/** An image encoder's output dims without the batch axis (fixed: a missing style image gives zeros of these dims). */
+function imageOutputDims(session: ModelSession, spec: EncoderSpec): Record<string, number[]> {
   const dims: Record<string, number[]> = {};
   for (const meta of session.outputMetadata) {
     if (!(meta.name in spec.outputs) || !meta.isTensor) continue;
@@ -48,27 +49,29 @@ function outputDims(session: ModelSession, spec: EncoderSpec): Record<string, nu
   return dims;
 }
 
+/** A prompt's encoding by every text encoder, and what the caller should know (a truncated prompt). */
+export interface EncodedPrompt {
+  conditioning: Conditioning;
+  warnings: string[];
+}
+
 export class EncoderEnsemble {
-  private readonly cache = new LruCache<Conditioning>(256);
+  private readonly cache = new LruCache<EncodedPrompt>(256);
   /** Prompt lookups answered from the embedding cache, and those that ran the encoders. */
   readonly cacheStats = { hits: 0, misses: 0 };
 
-  private constructor(
-    private readonly encoders: LoadedEncoder[],
-    readonly conditioningDims: Record<string, number[]>,
-  ) {}
+  private constructor(private readonly encoders: LoadedEncoder[]) {}
 
   static async load(pack: Pack): Promise<EncoderEnsemble> {
     const encoders = await Promise.all(
       pack.manifest.encoders.map(async (spec): Promise<LoadedEncoder> => {
         const session = await ModelSession.load(path.join(pack.dir, spec.model));
-        const tokenizer = spec.kind === 'clip-image' ? null : new TextTokenizer(path.join(pack.dir, spec.tokenizer!), spec.kind, spec.max_tokens!);
-        return { spec, session, tokenizer, outputDims: outputDims(session, spec) };
+        if (spec.kind === 'clip-image') return { spec, session, tokenizer: null, outputDims: imageOutputDims(session, spec) };
+        const files = typeof spec.tokenizer === 'string' ? path.join(pack.dir, spec.tokenizer) : { vocab: path.join(pack.dir, spec.tokenizer!.vocab), merges: path.join(pack.dir, spec.tokenizer!.merges) };
+        return { spec, session, tokenizer: new TextTokenizer(files, spec.kind, spec.max_tokens!, spec.pad_token), outputDims: {} };
       }),
     );
-    const conditioningDims: Record<string, number[]> = {};
-    for (const e of encoders) for (const [output, name] of Object.entries(e.spec.outputs)) conditioningDims[name] = e.outputDims[output]!;
-    return new EncoderEnsemble(encoders, conditioningDims);
+    return new EncoderEnsemble(encoders);
   }
 
   tokenizer(encoder: string): TextTokenizer {
@@ -77,23 +80,37 @@ export class EncoderEnsemble {
     return found;
   }
 
+  /** The text encoders' names and tokenizers. */
+  tokenizers(): { encoder: string; tokenizer: TextTokenizer }[] {
+    return this.encoders.flatMap((e) => (e.tokenizer ? [{ encoder: e.spec.name, tokenizer: e.tokenizer }] : []));
+  }
+
   /** Every text encoder's outputs for one prompt ('' gives the unconditional embeddings). */
-  async encodePrompt(prompt: string): Promise<Conditioning> {
+  async encodePrompt(prompt: string): Promise<EncodedPrompt> {
     const cached = this.cache.get(prompt);
     if (cached) {
       this.cacheStats.hits++;
       return cached;
     }
     this.cacheStats.misses++;
-    const out: Conditioning = {};
+    const conditioning: Conditioning = {};
+    const warnings: string[] = [];
     for (const e of this.encoders) {
       if (!e.tokenizer) continue;
-      const { ids } = e.tokenizer.encode(prompt);
-      const result = await e.session.runFloat({ input_ids: { data: ids, dims: [1, ids.length] } }, Object.keys(e.spec.outputs));
-      for (const [output, name] of Object.entries(e.spec.outputs)) out[name] = { dims: e.outputDims[output]!, data: result[output]! };
+      const tokens = e.tokenizer.encode(prompt);
+      const { ids } = tokens;
+      const warning = e.tokenizer.truncationWarning(tokens, e.spec.name);
+      if (warning) warnings.push(warning);
+      const result = await e.session.run({ input_ids: { data: ids, dims: [1, ids.length] } }, Object.keys(e.spec.outputs));
+      for (const [output, name] of Object.entries(e.spec.outputs)) {
+        const t = result[output]!;
+        if (!(t.data instanceof Float32Array)) throw new Error(`encoder ${e.spec.name}: output ${output} is not floating-point`);
+        conditioning[name] = { dims: t.dims.slice(1), data: t.data };
+      }
     }
-    this.cache.set(prompt, out);
-    return out;
+    const encoded = { conditioning, warnings };
+    this.cache.set(prompt, encoded);
+    return encoded;
   }
 
   /** The image encoders' outputs for a style image (CHW in [-1, 1] at the encoder's image_size); null gives zeros. */

@@ -3,19 +3,21 @@
  * must match (both run `runJob`).
  */
 import type { Pack } from '../pack/load.ts';
-import type { ExpertSpec, PackManifest, SuperResolutionStage } from '../pack/manifest.ts';
-import type { BranchRequest, Conditioning } from '../pipeline/conditioning.ts';
+import type { DecodeStage, ExpertSpec, PackManifest, SuperResolutionStage } from '../pack/manifest.ts';
+import type { BranchRequest, EncodedBranch } from '../pipeline/conditioning.ts';
 import { runJob, runSuperResolution, type GenerateOptions, type GenerateResult, type PipelineBackend, type SuperResolutionRun } from '../pipeline/job.ts';
 import type { GenerateRequest } from '../pipeline/request.ts';
 import type { NoiseGenerator } from '../rng.ts';
 import type { Tensor } from '../tensor.ts';
 import { ConditioningBuilder } from './conditioning.ts';
+import { DecoderModel } from './decoder.ts';
 import { EncoderEnsemble } from './encoders.ts';
 import { ExpertModel } from './expert.ts';
 import { LocalExpert } from './local-expert.ts';
 
 export class InProcessPipeline implements PipelineBackend {
   private readonly models = new Map<ExpertSpec, Promise<ExpertModel>>();
+  private decoder: Promise<DecoderModel> | null = null;
   private readonly conditioning: ConditioningBuilder;
 
   private constructor(
@@ -47,12 +49,17 @@ export class InProcessPipeline implements PipelineBackend {
     );
   }
 
-  encode(request: BranchRequest): Promise<Conditioning> {
+  encode(request: BranchRequest): Promise<EncodedBranch> {
     return this.conditioning.branch(request);
   }
 
   baseExperts(): Promise<LocalExpert[]> {
     return this.experts(this.manifest.base.experts);
+  }
+
+  async decode(stage: DecodeStage, latents: Tensor): Promise<Tensor> {
+    this.decoder ??= DecoderModel.load(this.pack, stage);
+    return (await this.decoder).decode(latents);
   }
 
   async superResolve(stage: SuperResolutionStage, run: SuperResolutionRun): Promise<{ image: Tensor; rng: NoiseGenerator }> {
@@ -66,6 +73,6 @@ export class InProcessPipeline implements PipelineBackend {
 
   async release(): Promise<void> {
     await this.encoders.release();
-    await Promise.all([...this.models.values()].map(async (m) => (await m).release()));
+    await Promise.all([...this.models.values(), ...(this.decoder ? [this.decoder] : [])].map(async (m) => (await m).release()));
   }
 }

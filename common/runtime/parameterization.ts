@@ -1,53 +1,9 @@
 /**
  * Turning what a network predicts into the denoiser D(x, sigma), as k-diffusion's model wrappers
  * (DiscreteEpsDDPMDenoiser, DiscreteVDDPMDenoiser) do. `edm` models apply their preconditioning
- * in the graph and need nothing here.
+ * in the graph and need nothing here. The training schedule's sigmas and sigma <-> timestep
+ * conversion are in sampling/discrete-schedule.ts.
  */
-import type { DiscreteSchedule } from '../pack/manifest.ts';
-import { linspace } from '../sampling/schedule.ts';
-
-/** The sigmas of a discrete-time (DDPM) training schedule, and sigma <-> timestep conversion. */
-export class DiscreteSigmas {
-  readonly sigmas: Float64Array;
-  readonly logSigmas: Float64Array;
-
-  constructor(schedule: DiscreteSchedule) {
-    const T = schedule.timesteps;
-    const betas =
-      schedule.beta_schedule === 'linear'
-        ? linspace(schedule.beta_start, schedule.beta_end, T)
-        : linspace(Math.sqrt(schedule.beta_start), Math.sqrt(schedule.beta_end), T).map((b) => b * b);
-    this.sigmas = new Float64Array(T);
-    let alphasCumprod = 1;
-    for (let t = 0; t < T; t++) {
-      alphasCumprod *= 1 - betas[t]!;
-      this.sigmas[t] = Math.sqrt((1 - alphasCumprod) / alphasCumprod);
-    }
-    this.logSigmas = this.sigmas.map(Math.log);
-  }
-
-  get sigmaMin(): number {
-    return this.sigmas[0]!;
-  }
-
-  get sigmaMax(): number {
-    return this.sigmas[this.sigmas.length - 1]!;
-  }
-
-  /** The fractional training timestep of sigma: linear interpolation in log sigma (k-diffusion's sigma_to_t). */
-  sigmaToT(sigma: number): number {
-    const logSigma = Math.log(sigma);
-    const n = this.logSigmas.length;
-    // low = the last index whose log sigma is <= log_sigma, clamped to [0, n - 2].
-    let low = 0;
-    for (let i = 0; i < n; i++) if (logSigma - this.logSigmas[i]! >= 0) low = i;
-    low = Math.min(low, n - 2);
-    const lo = this.logSigmas[low]!;
-    const hi = this.logSigmas[low + 1]!;
-    const w = Math.min(1, Math.max(0, (lo - logSigma) / (lo - hi)));
-    return (1 - w) * low + w * (low + 1);
-  }
-}
 
 /** D = c_skip * x + c_out * F(c_in * x, t(sigma)), for sigma_data = 1 as in k-diffusion's discrete wrappers. */
 export function scalings(type: 'eps' | 'v', sigma: number): { cSkip: number; cOut: number; cIn: number } {

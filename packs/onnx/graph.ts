@@ -12,15 +12,18 @@
  * ```
  */
 import onnxProto from 'onnx-proto';
+import { float32ToFloat16 } from '../../common/runtime/float16.ts';
 
 const { onnx } = onnxProto;
 
 /** Element types the builder writes; names as onnxruntime-node's Tensor types. */
-export type ElementType = 'float32' | 'int64' | 'bool';
+export type ElementType = 'float32' | 'float16' | 'int64' | 'int32' | 'bool';
 
-const ELEMENT_TYPE: Record<ElementType, number> = {
+export const ELEMENT_TYPE: Record<ElementType, number> = {
   float32: onnx.TensorProto.DataType.FLOAT,
+  float16: onnx.TensorProto.DataType.FLOAT16,
   int64: onnx.TensorProto.DataType.INT64,
+  int32: onnx.TensorProto.DataType.INT32,
   bool: onnx.TensorProto.DataType.BOOL,
 };
 
@@ -74,12 +77,23 @@ function valueInfo(name: string, type: ElementType, dims: Dim[]): onnxProto.onnx
   };
 }
 
-type TensorData = Float32Array | BigInt64Array | Uint8Array;
+/** A constant's values: float16 as raw half bits (Uint16Array), bool as bytes. */
+type TensorData = Float32Array | Uint16Array | BigInt64Array | Int32Array | Uint8Array;
 
 function elementTypeOf(data: TensorData): ElementType {
   if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Uint16Array) return 'float16';
   if (data instanceof BigInt64Array) return 'int64';
+  if (data instanceof Int32Array) return 'int32';
   return 'bool';
+}
+
+/** Where `encode` puts large initializers: in a file beside the model, as ONNX external data. */
+export interface ExternalData {
+  /** The data file's name, relative to the model's folder (e.g. `model.onnx_data`, `weights.pb`). */
+  location: string;
+  /** Initializers of at least this many bytes go to the file. @default 1024 */
+  minBytes?: number;
 }
 
 /** Float32Array from numbers. */
@@ -95,7 +109,14 @@ export class GraphBuilder {
   private readonly names = new Set<string>();
   private counter = 0;
 
-  constructor(readonly name: string) {}
+  /**
+   * @param floatWeights 'float16' stores every float32 constant as float16 and casts it back to
+   * float32 in the graph, as a half-precision export stores its weights.
+   */
+  constructor(
+    readonly name: string,
+    private readonly floatWeights: 'float32' | 'float16' = 'float32',
+  ) {}
 
   private claim(name: string): string {
     if (this.names.has(name)) throw new Error(`ONNX graph ${this.name}: the name ${name} is used twice`);
@@ -119,6 +140,10 @@ export class GraphBuilder {
 
   /** Adds a constant tensor (an initializer) and returns its name. */
   constant(name: string, data: TensorData, dims: number[]): string {
+    if (this.floatWeights === 'float16' && data instanceof Float32Array) {
+      const half = this.constant(`${name}_float16`, float32ToFloat16(data), dims);
+      return this.op('Cast', [half], { to: attr.int(ELEMENT_TYPE.float32) }, name);
+    }
     const count = dims.reduce((a, b) => a * b, 1);
     if (count !== data.length) throw new Error(`constant ${name}: ${data.length} values for shape [${dims}]`);
     this.initializers.push({
@@ -172,7 +197,36 @@ export class GraphBuilder {
 
   /** The serialized ModelProto. */
   encode(opset = DEFAULT_OPSET): Uint8Array {
-    const model = onnx.ModelProto.create({
+    return onnx.ModelProto.encode(this.model(opset, this.initializers)).finish();
+  }
+
+  /**
+   * The serialized ModelProto with its large initializers moved to an external data file (as
+   * exporters write models over 2 GB): returns the model and the data file's bytes.
+   */
+  encodeWithExternalData(external: ExternalData, opset = DEFAULT_OPSET): { model: Uint8Array; data: Uint8Array } {
+    const minBytes = external.minBytes ?? 1024;
+    const chunks: Uint8Array[] = [];
+    let offset = 0;
+    const initializers = this.initializers.map((t) => {
+      const raw = t.rawData as Uint8Array;
+      if (raw.length < minBytes) return t;
+      chunks.push(raw);
+      const entry = { ...t, rawData: null, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData: [{ key: 'location', value: external.location }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(raw.length) }] };
+      offset += raw.length;
+      return entry;
+    });
+    const data = new Uint8Array(offset);
+    let at = 0;
+    for (const c of chunks) {
+      data.set(c, at);
+      at += c.length;
+    }
+    return { model: onnx.ModelProto.encode(this.model(opset, initializers)).finish(), data };
+  }
+
+  private model(opset: number, initializers: onnxProto.onnx.ITensorProto[]): onnxProto.onnx.ModelProto {
+    return onnx.ModelProto.create({
       irVersion: 8,
       producerName: 'ediff',
       producerVersion: '1',
@@ -180,11 +234,10 @@ export class GraphBuilder {
       graph: {
         name: this.name,
         node: this.nodes,
-        initializer: this.initializers,
+        initializer: initializers,
         input: this.inputs,
         output: this.outputs,
       },
     });
-    return onnx.ModelProto.encode(model).finish();
   }
 }

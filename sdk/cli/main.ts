@@ -7,7 +7,7 @@
  *
  * Bad options print one line and exit with code 2; other failures exit with code 1.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError, PackError } from '../../common/errors.ts';
 import { Status } from '../../common/grpc/status.ts';
@@ -15,16 +15,14 @@ import { decodeImage, decodeMask, encodePng } from '../../common/image.ts';
 import type { PackManifest } from '../../common/pack/manifest.ts';
 import { loadPack } from '../../common/pack/load.ts';
 import { BUILDABLE_PACKS, ensureBuiltPack } from '../../packs/cache.ts';
-import { REFERENCE_PACK_NAME } from '../../packs/reference/build.ts';
 import { InProcessPipeline } from '../../common/runtime/in-process.ts';
 import { resolveRequest, type PaintRegion } from '../../common/pipeline/request.ts';
 import { SAMPLERS } from '../../common/sampling/samplers.ts';
 import { EdiffClient, EdiffError, type GenerateRequest } from '../client.ts';
 import { startLocalCluster, type LocalCluster } from '../local-cluster.ts';
+import { inspectCommand, makeTestExportCommand, packDir, tokensCommand } from './pack-commands.ts';
 import { progressBar } from './progress.ts';
-
-/** A mistake in how the command was called: one line, exit code 2. */
-class UsageError extends Error {}
+import { UsageError } from './usage.ts';
 
 const USAGE = `usage: ediff <command> [options]
 
@@ -33,13 +31,20 @@ commands:
   cluster up          start an embedded local cluster and keep it running (Ctrl-C stops it)
   status              show the nodes of a running cluster (--coordinator)
   describe            show the pipeline a running cluster serves (--coordinator)
+  pack inspect DIR    what ediff reads in a pack or export folder: parts, tensors, schedule, sizes
+  tokens PROMPT       the token ids of each text encoder, and the count against its limit (--pack)
   build-packs         build the packs this project makes into the cache (done on first use anyway)
+  make-test-export DIR  write a tiny random-weight Stable Diffusion ONNX export (to try --pack
+                      with an export when no weights can be downloaded; see --help of it)
 
 generate options:
   -o, --output FILE         PNG to write (default out.png)
       --coordinator ADDR    use a running cluster (HOST:PORT) instead of starting an embedded one
       --in-process          run every model in this process, no cluster
-      --size N              output side: 64, 256 or 1024 (default: the largest the pack makes, 1024)
+      --size N              output side: 64, 256 or 1024 (default: the largest the pack makes, 1024);
+                            for a Stable Diffusion export, width and height at once
+      --width N, --height N Stable Diffusion exports: output size in pixels, multiples of 8
+                            (default: the UNet's sample_size x 8)
       --seed N              32-bit seed (default: random, printed)
       --steps N             base sampler steps (default: the pack's, 25)
       --sampler NAME        ${Object.keys(SAMPLERS).join(' | ')} (default: the pack's, heun)
@@ -68,6 +73,8 @@ const GENERATE_OPTIONS = {
   coordinator: { type: 'string' },
   'in-process': { type: 'boolean' },
   size: { type: 'string' },
+  width: { type: 'string' },
+  height: { type: 'string' },
   seed: { type: 'string' },
   steps: { type: 'string' },
   sampler: { type: 'string' },
@@ -106,13 +113,6 @@ function parsePaint(values: readonly string[] = []): PaintRegion[] {
   });
 }
 
-/** --pack: a folder, or the name of a pack this project builds (built into the cache on first use). */
-function packDir(option: string | undefined, quiet: boolean): string {
-  const name = option ?? REFERENCE_PACK_NAME;
-  if (option !== undefined && (existsSync(option) || !(option in BUILDABLE_PACKS))) return option;
-  return ensureBuiltPack(name, undefined, (dir) => quiet || process.stderr.write(`building the ${name} pack into ${dir} (once)\n`));
-}
-
 type GenerateValues = ReturnType<typeof parseArgs<{ options: typeof GENERATE_OPTIONS; allowPositionals: true; strict: true }>>['values'];
 
 function buildRequest(prompt: string, values: GenerateValues): GenerateRequest {
@@ -120,6 +120,8 @@ function buildRequest(prompt: string, values: GenerateValues): GenerateRequest {
   return {
     prompt,
     ...(values.size !== undefined && { size: number('size', values.size, true)! }),
+    ...(values.width !== undefined && { width: number('width', values.width, true)! }),
+    ...(values.height !== undefined && { height: number('height', values.height, true)! }),
     ...(values.seed !== undefined && { seed: number('seed', values.seed, true)! }),
     ...(values.steps !== undefined && { steps: number('steps', values.steps, true)! }),
     ...(values.sampler !== undefined && { sampler: values.sampler }),
@@ -154,7 +156,7 @@ async function generate(args: string[]): Promise<void> {
   const bar = progressBar(!quiet && process.stderr.isTTY === true);
   const abort = interruptible();
   let cluster: LocalCluster | null = null;
-  let result: { png: Buffer | Uint8Array; seed: number; size: number; stages: { stage: string; ms: number }[] };
+  let result: { png: Buffer | Uint8Array; seed: number; width: number; height: number; stages: { stage: string; ms: number }[]; warnings: string[] };
   try {
     if (values.coordinator) {
       result = await viaCoordinator(values.coordinator, request, bar.update, abort.signal);
@@ -180,10 +182,11 @@ async function generate(args: string[]): Promise<void> {
     await cluster?.stop();
   }
   writeFileSync(output, result.png);
+  for (const warning of result.warnings) process.stderr.write(`ediff: warning: ${warning}\n`);
   if (!quiet) {
     const total = result.stages.reduce((a, s) => a + s.ms, 0);
     const stages = result.stages.map((s) => `${s.stage} ${(s.ms / 1000).toFixed(2)} s`).join(', ');
-    process.stderr.write(`wrote ${output} (${result.size}x${result.size}, seed ${result.seed}) in ${(total / 1000).toFixed(2)} s: ${stages}\n`);
+    process.stderr.write(`wrote ${output} (${result.width}x${result.height}, seed ${result.seed}) in ${(total / 1000).toFixed(2)} s: ${stages}\n`);
   }
 }
 
@@ -266,6 +269,13 @@ async function main(argv: string[]): Promise<void> {
     case 'status':
     case 'describe':
       return query(command, rest);
+    case 'pack':
+      if (rest[0] !== 'inspect') throw new UsageError('try: ediff pack inspect DIR');
+      return inspectCommand(rest.slice(1));
+    case 'tokens':
+      return tokensCommand(rest);
+    case 'make-test-export':
+      return makeTestExportCommand(rest);
     case 'build-packs':
       for (const name of Object.keys(BUILDABLE_PACKS)) console.log(ensureBuiltPack(name));
       return;

@@ -19,7 +19,7 @@ try {
     if (event.type === 'evaluation' && event.evaluation % 10 === 0) console.log(`${event.evaluation}/${event.evaluations} ${event.stage} sigma ${event.sigma.toFixed(3)} -> ${event.expert} at ${event.replica}`);
     if (event.type === 'result') {
       writeFileSync(output, event.png);
-      console.log(`wrote ${output}: ${event.size}x${event.size}, seed ${event.seed}, ${event.stages.map((s) => `${s.stage} ${s.ms.toFixed(0)} ms`).join(', ')}`);
+      console.log(`wrote ${output}: ${event.width}x${event.height}, seed ${event.seed}, ${event.stages.map((s) => `${s.stage} ${s.ms.toFixed(0)} ms`).join(', ')}`);
     }
   }
 } catch (error) {

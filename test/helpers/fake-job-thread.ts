@@ -27,7 +27,7 @@ port.on('message', (m: ToJobThread) => {
           if (answer.error) send({ type: 'failed', id: m.id, error: answer.error });
           else {
             send({ type: 'counts', evaluations: [[{ stage: 'base', expert: 'low', replica: 'r' }, 3]], retries: [], encodingHits: 1 });
-            send({ type: 'done', id: m.id, result: { image: { dims: [1, 1, 1], data: new Float32Array([0.5]) }, seed: 1, size: 1, stages: [] } });
+            send({ type: 'done', id: m.id, result: { image: { dims: [1, 1, 1], data: new Float32Array([0.5]) }, seed: 1, width: 1, height: 1, stages: [], warnings: [] } });
           }
         });
         send({ type: 'encode', call: m.id, request: { prompt: m.request.prompt, style: null, paint: [], paintWeight: 1, paintRequired: false } });

@@ -34,8 +34,8 @@ before(async () => {
   pack = loadPack(ensureBuiltPack('reference', cache.dir));
   const encoders = await EncoderEnsemble.load(pack);
   const builder = new ConditioningBuilder(pack.manifest, encoders);
-  cond = await builder.branch({ prompt: 'a red circle', style: null, paint: [], paintWeight: 1, paintRequired: true });
-  uncond = await builder.branch(unconditionalBranch(''));
+  cond = (await builder.branch({ prompt: 'a red circle', style: null, paint: [], paintWeight: 1, paintRequired: true })).conditioning;
+  uncond = (await builder.branch(unconditionalBranch(''))).conditioning;
   await encoders.release();
   node = await start();
   client = new (ediffProtos().ExpertNode)(node.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);

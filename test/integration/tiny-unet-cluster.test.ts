@@ -30,7 +30,7 @@ for (const sampler of ['euler', 'heun', 'dpmpp-2m', 'euler-a']) {
     };
     const result = await t.client.generateImage(request);
     const expected = await local.generate(request);
-    assert.equal(result.size, 64);
+    assert.deepEqual([result.width, result.height], [64, 64]);
     assert.deepEqual(result.image.data, expected.image.data);
   });
 }

@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { branchKey, EncodingCache } from '../../coordinator/encoding-cache.ts';
-import type { BranchRequest, Conditioning } from '../../common/pipeline/conditioning.ts';
+import type { BranchRequest, EncodedBranch } from '../../common/pipeline/conditioning.ts';
 
 const branch = (prompt: string, mask = new Uint8Array([1, 2, 3])): BranchRequest => ({ prompt, style: null, paint: [{ phrase: 'circle', mask }], paintWeight: 1, paintRequired: true });
 /** An encoder that counts its calls; each conditioning holds `floats` float32 values. */
 function encoder(floats = 4) {
   const calls: string[] = [];
-  const encode = (r: BranchRequest) => async (): Promise<Conditioning> => {
+  const encode = (r: BranchRequest) => async (): Promise<EncodedBranch> => {
     calls.push(r.prompt);
-    return { t5: { dims: [floats], data: new Float32Array(floats) } };
+    return { conditioning: { t5: { dims: [floats], data: new Float32Array(floats) } }, warnings: [] };
   };
   return { calls, encode };
 }

@@ -17,7 +17,7 @@ function threads(count: number) {
     encode: async (request) => {
       encoded.push(request.prompt);
       if (request.prompt === 'refused') throw Object.assign(new Error('x'), { code: Status.INVALID_ARGUMENT, details: 'prompt: refused' });
-      return {};
+      return { conditioning: {}, warnings: [] };
     },
     encodings,
     metrics: coordinatorMetrics(registry, encodings),

@@ -82,6 +82,7 @@ test('the builder is deterministic and its signature can be read back from the f
     assert.deepEqual(readModelSignature(file), {
       inputs: [{ name: 'a', type: 'float32', dims: ['batch', 2] }, { name: 'ids', type: 'int64', dims: [3] }],
       outputs: [{ name: 'y', type: 'float32', dims: ['batch', 2] }, { name: 'picked', type: 'float32', dims: [3] }],
+      externalData: [],
     });
     writeFileSync(file, build().subarray(0, 40));
     assert.throws(() => readModelSignature(file), /truncated|malformed/);

@@ -6,7 +6,7 @@ import { GraphBuilder, attr } from '../../packs/onnx/graph.ts';
 import type { Pack } from '../../common/pack/load.ts';
 import type { DiscreteSchedule, ExpertSpec } from '../../common/pack/manifest.ts';
 import { ExpertModel } from '../../common/runtime/expert.ts';
-import { DiscreteSigmas } from '../../common/runtime/parameterization.ts';
+import { DiscreteSigmas } from '../../common/sampling/discrete-schedule.ts';
 import { tempDir } from '../helpers/reference.ts';
 
 const root = tempDir('parameterization');

@@ -25,7 +25,7 @@ after(async () => {
 
 const picture = async (request: Partial<GenerateRequest> & { prompt: string }) => {
   const result = await pipeline.generate({ size: 64, seed: 1, ...request });
-  return classify(result.size === 64 ? result.image.data : downsampleTo64(result.image.data, result.size));
+  return classify(result.width === 64 ? result.image.data : downsampleTo64(result.image.data, result.width));
 };
 
 describe('prompts give the pictures they describe', () => {

@@ -65,7 +65,7 @@ test('a batch gives the same D as its items evaluated one by one (within float32
   const expert = await ExpertModel.load(pack, pack.manifest.base.experts[1]!);
   try {
     const conditioning = async (prompt: string): Promise<Record<string, Tensor>> => ({
-      ...(await encoders.encodePrompt(prompt)),
+      ...(await encoders.encodePrompt(prompt)).conditioning,
       ...(await encoders.encodeImage(null)),
       paint: zeros([32, 16, 16]),
       paint_weight: { dims: [], data: Float32Array.of(1) },

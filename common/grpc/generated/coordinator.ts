@@ -3,6 +3,7 @@ import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-load
 
 import type { ClusterStatus as _ediff_v1_ClusterStatus, ClusterStatus__Output as _ediff_v1_ClusterStatus__Output } from './ediff/v1/ClusterStatus';
 import type { CoordinatorClient as _ediff_v1_CoordinatorClient, CoordinatorDefinition as _ediff_v1_CoordinatorDefinition } from './ediff/v1/Coordinator';
+import type { DecodeInfo as _ediff_v1_DecodeInfo, DecodeInfo__Output as _ediff_v1_DecodeInfo__Output } from './ediff/v1/DecodeInfo';
 import type { DescribePipelineRequest as _ediff_v1_DescribePipelineRequest, DescribePipelineRequest__Output as _ediff_v1_DescribePipelineRequest__Output } from './ediff/v1/DescribePipelineRequest';
 import type { EncoderInfo as _ediff_v1_EncoderInfo, EncoderInfo__Output as _ediff_v1_EncoderInfo__Output } from './ediff/v1/EncoderInfo';
 import type { EvaluationEvent as _ediff_v1_EvaluationEvent, EvaluationEvent__Output as _ediff_v1_EvaluationEvent__Output } from './ediff/v1/EvaluationEvent';
@@ -11,6 +12,7 @@ import type { GenerateEvent as _ediff_v1_GenerateEvent, GenerateEvent__Output as
 import type { GenerateRequest as _ediff_v1_GenerateRequest, GenerateRequest__Output as _ediff_v1_GenerateRequest__Output } from './ediff/v1/GenerateRequest';
 import type { GenerateResult as _ediff_v1_GenerateResult, GenerateResult__Output as _ediff_v1_GenerateResult__Output } from './ediff/v1/GenerateResult';
 import type { GetClusterStatusRequest as _ediff_v1_GetClusterStatusRequest, GetClusterStatusRequest__Output as _ediff_v1_GetClusterStatusRequest__Output } from './ediff/v1/GetClusterStatusRequest';
+import type { LatentInfo as _ediff_v1_LatentInfo, LatentInfo__Output as _ediff_v1_LatentInfo__Output } from './ediff/v1/LatentInfo';
 import type { NodeStatus as _ediff_v1_NodeStatus, NodeStatus__Output as _ediff_v1_NodeStatus__Output } from './ediff/v1/NodeStatus';
 import type { PaintRegion as _ediff_v1_PaintRegion, PaintRegion__Output as _ediff_v1_PaintRegion__Output } from './ediff/v1/PaintRegion';
 import type { PipelineDefaults as _ediff_v1_PipelineDefaults, PipelineDefaults__Output as _ediff_v1_PipelineDefaults__Output } from './ediff/v1/PipelineDefaults';
@@ -34,6 +36,7 @@ export interface ProtoGrpcType {
        */
       Coordinator: SubtypeConstructor<typeof grpc.Client, _ediff_v1_CoordinatorClient> & { service: _ediff_v1_CoordinatorDefinition }
       DType: EnumTypeDefinition
+      DecodeInfo: MessageTypeDefinition<_ediff_v1_DecodeInfo, _ediff_v1_DecodeInfo__Output>
       DescribePipelineRequest: MessageTypeDefinition<_ediff_v1_DescribePipelineRequest, _ediff_v1_DescribePipelineRequest__Output>
       EncoderInfo: MessageTypeDefinition<_ediff_v1_EncoderInfo, _ediff_v1_EncoderInfo__Output>
       EvaluationEvent: MessageTypeDefinition<_ediff_v1_EvaluationEvent, _ediff_v1_EvaluationEvent__Output>
@@ -42,6 +45,7 @@ export interface ProtoGrpcType {
       GenerateRequest: MessageTypeDefinition<_ediff_v1_GenerateRequest, _ediff_v1_GenerateRequest__Output>
       GenerateResult: MessageTypeDefinition<_ediff_v1_GenerateResult, _ediff_v1_GenerateResult__Output>
       GetClusterStatusRequest: MessageTypeDefinition<_ediff_v1_GetClusterStatusRequest, _ediff_v1_GetClusterStatusRequest__Output>
+      LatentInfo: MessageTypeDefinition<_ediff_v1_LatentInfo, _ediff_v1_LatentInfo__Output>
       NodeStatus: MessageTypeDefinition<_ediff_v1_NodeStatus, _ediff_v1_NodeStatus__Output>
       PaintRegion: MessageTypeDefinition<_ediff_v1_PaintRegion, _ediff_v1_PaintRegion__Output>
       PipelineDefaults: MessageTypeDefinition<_ediff_v1_PipelineDefaults, _ediff_v1_PipelineDefaults__Output>

@@ -1,6 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { DecodeRequest as _ediff_v1_DecodeRequest, DecodeRequest__Output as _ediff_v1_DecodeRequest__Output } from './ediff/v1/DecodeRequest';
+import type { DecodeResponse as _ediff_v1_DecodeResponse, DecodeResponse__Output as _ediff_v1_DecodeResponse__Output } from './ediff/v1/DecodeResponse';
 import type { DenoiseRequest as _ediff_v1_DenoiseRequest, DenoiseRequest__Output as _ediff_v1_DenoiseRequest__Output } from './ediff/v1/DenoiseRequest';
 import type { DenoiseRequests as _ediff_v1_DenoiseRequests, DenoiseRequests__Output as _ediff_v1_DenoiseRequests__Output } from './ediff/v1/DenoiseRequests';
 import type { DenoiseResponse as _ediff_v1_DenoiseResponse, DenoiseResponse__Output as _ediff_v1_DenoiseResponse__Output } from './ediff/v1/DenoiseResponse';
@@ -30,6 +32,8 @@ export interface ProtoGrpcType {
   ediff: {
     v1: {
       DType: EnumTypeDefinition
+      DecodeRequest: MessageTypeDefinition<_ediff_v1_DecodeRequest, _ediff_v1_DecodeRequest__Output>
+      DecodeResponse: MessageTypeDefinition<_ediff_v1_DecodeResponse, _ediff_v1_DecodeResponse__Output>
       DenoiseRequest: MessageTypeDefinition<_ediff_v1_DenoiseRequest, _ediff_v1_DenoiseRequest__Output>
       DenoiseRequests: MessageTypeDefinition<_ediff_v1_DenoiseRequests, _ediff_v1_DenoiseRequests__Output>
       DenoiseResponse: MessageTypeDefinition<_ediff_v1_DenoiseResponse, _ediff_v1_DenoiseResponse__Output>
@@ -52,7 +56,8 @@ export interface ProtoGrpcType {
       PutConditioningRequest: MessageTypeDefinition<_ediff_v1_PutConditioningRequest, _ediff_v1_PutConditioningRequest__Output>
       PutConditioningResponse: MessageTypeDefinition<_ediff_v1_PutConditioningResponse, _ediff_v1_PutConditioningResponse__Output>
       /**
-       * Runs one super-resolution stage with its own sampler loop, so its large tensors stay on the node.
+       * Runs one image stage: a super-resolution stage with its own sampler loop, so its large
+       * tensors stay on the node (Upscale), or a decode stage, a VAE decoder (Decode).
        */
       SuperResolutionNode: SubtypeConstructor<typeof grpc.Client, _ediff_v1_SuperResolutionNodeClient> & { service: _ediff_v1_SuperResolutionNodeDefinition }
       Tensor: MessageTypeDefinition<_ediff_v1_Tensor, _ediff_v1_Tensor__Output>

@@ -29,7 +29,8 @@ export interface GenerateRequest {
    */
   'guidance'?: (number | string);
   /**
-   * Output side in pixels (the base size or an SR stage's); absent = the largest.
+   * Output side in pixels of a square image (the base size or an SR stage's); absent = the
+   * largest. For a latent pack (Stable Diffusion), width and height at once.
    */
   'size'?: (number);
   /**
@@ -50,11 +51,19 @@ export interface GenerateRequest {
    * Which progress events to send.
    */
   'progress'?: (_ediff_v1_Progress);
+  /**
+   * Latent packs: the output's width and height in pixels, multiples of the pack's size step
+   * (DescribePipeline's latent.size_step); absent = the pack's default (or `size`).
+   */
+  'width'?: (number);
+  'height'?: (number);
   '_seed'?: "seed";
   '_steps'?: "steps";
   '_guidance'?: "guidance";
   '_size'?: "size";
   '_paintWeight'?: "paintWeight";
+  '_width'?: "width";
+  '_height'?: "height";
 }
 
 export interface GenerateRequest__Output {
@@ -81,7 +90,8 @@ export interface GenerateRequest__Output {
    */
   'guidance'?: (number);
   /**
-   * Output side in pixels (the base size or an SR stage's); absent = the largest.
+   * Output side in pixels of a square image (the base size or an SR stage's); absent = the
+   * largest. For a latent pack (Stable Diffusion), width and height at once.
    */
   'size'?: (number);
   /**
@@ -102,9 +112,17 @@ export interface GenerateRequest__Output {
    * Which progress events to send.
    */
   'progress': (_ediff_v1_Progress__Output);
+  /**
+   * Latent packs: the output's width and height in pixels, multiples of the pack's size step
+   * (DescribePipeline's latent.size_step); absent = the pack's default (or `size`).
+   */
+  'width'?: (number);
+  'height'?: (number);
   '_seed'?: "seed";
   '_steps'?: "steps";
   '_guidance'?: "guidance";
   '_size'?: "size";
   '_paintWeight'?: "paintWeight";
+  '_width'?: "width";
+  '_height'?: "height";
 }

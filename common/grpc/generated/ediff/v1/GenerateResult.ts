@@ -10,8 +10,17 @@ export interface GenerateResult {
    */
   'image'?: (_ediff_v1_Tensor | null);
   'seed'?: (number);
+  /**
+   * The side of a square image; 0 when width and height differ.
+   */
   'size'?: (number);
   'stages'?: (_ediff_v1_StageTiming)[];
+  'width'?: (number);
+  'height'?: (number);
+  /**
+   * What the caller should know (e.g. a prompt truncated to fit an encoder).
+   */
+  'warnings'?: (string)[];
 }
 
 export interface GenerateResult__Output {
@@ -21,6 +30,15 @@ export interface GenerateResult__Output {
    */
   'image': (_ediff_v1_Tensor__Output | null);
   'seed': (number);
+  /**
+   * The side of a square image; 0 when width and height differ.
+   */
   'size': (number);
   'stages': (_ediff_v1_StageTiming__Output)[];
+  'width': (number);
+  'height': (number);
+  /**
+   * What the caller should know (e.g. a prompt truncated to fit an encoder).
+   */
+  'warnings': (string)[];
 }

@@ -4,6 +4,8 @@ import type { EncoderInfo as _ediff_v1_EncoderInfo, EncoderInfo__Output as _edif
 import type { ExpertInfo as _ediff_v1_ExpertInfo, ExpertInfo__Output as _ediff_v1_ExpertInfo__Output } from '../../ediff/v1/ExpertInfo';
 import type { SuperResolutionInfo as _ediff_v1_SuperResolutionInfo, SuperResolutionInfo__Output as _ediff_v1_SuperResolutionInfo__Output } from '../../ediff/v1/SuperResolutionInfo';
 import type { PipelineDefaults as _ediff_v1_PipelineDefaults, PipelineDefaults__Output as _ediff_v1_PipelineDefaults__Output } from '../../ediff/v1/PipelineDefaults';
+import type { DecodeInfo as _ediff_v1_DecodeInfo, DecodeInfo__Output as _ediff_v1_DecodeInfo__Output } from '../../ediff/v1/DecodeInfo';
+import type { LatentInfo as _ediff_v1_LatentInfo, LatentInfo__Output as _ediff_v1_LatentInfo__Output } from '../../ediff/v1/LatentInfo';
 
 export interface PipelineDescription {
   'pack'?: (string);
@@ -13,8 +15,22 @@ export interface PipelineDescription {
   'experts'?: (_ediff_v1_ExpertInfo)[];
   'superResolution'?: (_ediff_v1_SuperResolutionInfo)[];
   'defaults'?: (_ediff_v1_PipelineDefaults | null);
+  /**
+   * The output sizes the pack makes (latent packs: the size it was trained at; any multiple of
+   * latent.size_step works).
+   */
   'sizes'?: (number)[];
   'samplers'?: (string)[];
+  /**
+   * Set for a latent pack.
+   */
+  'decode'?: (_ediff_v1_DecodeInfo | null);
+  'latent'?: (_ediff_v1_LatentInfo | null);
+  /**
+   * What requests may use: negative-prompt, prompt-switch, guidance-per-expert, style-image,
+   * paint-with-words, super-resolution, width-height, previews.
+   */
+  'features'?: (string)[];
 }
 
 export interface PipelineDescription__Output {
@@ -25,6 +41,20 @@ export interface PipelineDescription__Output {
   'experts': (_ediff_v1_ExpertInfo__Output)[];
   'superResolution': (_ediff_v1_SuperResolutionInfo__Output)[];
   'defaults': (_ediff_v1_PipelineDefaults__Output | null);
+  /**
+   * The output sizes the pack makes (latent packs: the size it was trained at; any multiple of
+   * latent.size_step works).
+   */
   'sizes': (number)[];
   'samplers': (string)[];
+  /**
+   * Set for a latent pack.
+   */
+  'decode': (_ediff_v1_DecodeInfo__Output | null);
+  'latent': (_ediff_v1_LatentInfo__Output | null);
+  /**
+   * What requests may use: negative-prompt, prompt-switch, guidance-per-expert, style-image,
+   * paint-with-words, super-resolution, width-height, previews.
+   */
+  'features': (string)[];
 }
