@@ -291,7 +291,7 @@ async function main(argv: string[]): Promise<void> {
 
 /** Exit code 2 for what the caller can fix in the command line or request, 1 for the rest. */
 function exitCode(error: unknown): number {
-  if (error instanceof UsageError || error instanceof InvalidArgumentError) return 2;
+  if (error instanceof UsageError || error instanceof InvalidArgumentError || error instanceof PackError) return 2;
   if (error instanceof EdiffError && error.code === Status.INVALID_ARGUMENT) return 2;
   if ((error as { code?: string }).code?.startsWith?.('ERR_PARSE_ARGS')) return 2;
   return 1;
@@ -303,7 +303,7 @@ try {
 } catch (error) {
   const code = exitCode(error);
   const message = error instanceof EdiffError && code === 2 ? error.details : (error as Error).message;
-  const debug = code === 1 && !(error instanceof PackError) && !(error instanceof EdiffError) && process.env.EDIFF_DEBUG;
+  const debug = code === 1 && !(error instanceof EdiffError) && process.env.EDIFF_DEBUG;
   process.stderr.write(`ediff: ${message}${debug ? `\n${(error as Error).stack}` : ''}\n`);
   process.exit((error as Error).name === 'AbortError' ? 130 : code);
 }

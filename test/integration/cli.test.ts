@@ -24,6 +24,27 @@ async function ediff(...args: string[]): Promise<{ code: number; stdout: string;
   }
 }
 
+/** Starts `ediff cluster up` with `args`; resolves with its coordinator's address and a stop function that checks it exits cleanly. */
+async function clusterUp(...args: string[]) {
+  const up = spawn(process.execPath, [bin, 'cluster', 'up', '--port', '0', ...args], { env, cwd: work.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stop = async () => {
+    up.kill('SIGTERM');
+    const code = await new Promise((resolve) => (up.exitCode !== null ? resolve(up.exitCode) : up.once('exit', resolve)));
+    assert.equal(code, 0, 'cluster up stops cleanly on SIGTERM');
+  };
+  const address = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: up.stdout! }).on('line', (line) => {
+      const m = /^coordinator listening on (\S+)$/.exec(line);
+      if (m) resolve(m[1]!);
+    });
+    up.once('exit', (code) => reject(new Error(`cluster up exited with ${code}`)));
+  }).catch(async (error) => {
+    await stop().catch(() => {});
+    throw error;
+  });
+  return { address, stop };
+}
+
 async function readPicture(file: string) {
   const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
   assert.equal(info.channels, 3);
@@ -53,32 +74,72 @@ test('ediff generate builds the pack on first use, writes the picture, and the e
 });
 
 test('ediff cluster up keeps a cluster running for --coordinator and status, and stops on SIGTERM', async () => {
-  const up = spawn(process.execPath, [bin, 'cluster', 'up', '--port', '0', '--replicas', '2'], { env, cwd: work.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const up = await clusterUp('--replicas', '2');
   try {
-    const address = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: up.stdout! }).on('line', (line) => {
-        const m = /^coordinator listening on (\S+)$/.exec(line);
-        if (m) resolve(m[1]!);
-      });
-      up.once('exit', (code) => reject(new Error(`cluster up exited with ${code}`)));
-    });
     const out = path.join(work.dir, 'remote.png');
-    const r = await ediff('generate', 'a red circle on a blue background', '--coordinator', address, '--size', '64', '--seed', '1', '-o', out, '-q');
+    const r = await ediff('generate', 'a red circle on a blue background', '--coordinator', up.address, '--size', '64', '--seed', '1', '-o', out, '-q');
     assert.equal(r.code, 0, r.stderr);
     assert.ok(readFileSync(out).equals(readFileSync(path.join(work.dir, 'x.png'))), 'the same PNG as the first test');
-    const status = await ediff('status', '--coordinator', address);
+    const status = await ediff('status', '--coordinator', up.address);
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /expert\s+high\s+127\.0\.0\.1:\d+\s+SERVING/);
     assert.equal(status.stdout.match(/expert\s+high\s/g)?.length, 2, 'two replicas of each expert');
     assert.equal(status.stdout.match(/SERVING/g)?.length, 9);
-    const bad = await ediff('generate', 'x', '--coordinator', address, '--sampler', 'nope', '-q');
+    const bad = await ediff('generate', 'x', '--coordinator', up.address, '--sampler', 'nope', '-q');
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /^ediff: sampler: unknown sampler "nope"/);
   } finally {
-    up.kill('SIGTERM');
-    const code = await new Promise((resolve) => up.once('exit', resolve));
-    assert.equal(code, 0, 'cluster up stops cleanly on SIGTERM');
+    await up.stop();
   }
+});
+
+test('a Stable Diffusion export from make-test-export: inspect, tokens, a 64x96 PNG from the embedded cluster (== --in-process) and from cluster up', async () => {
+  const dir = path.join(work.dir, 'sd-export');
+  const made = await ediff('make-test-export', dir);
+  assert.equal(made.code, 0, made.stderr);
+  const inspect = await ediff('pack', 'inspect', dir);
+  assert.equal(inspect.code, 0, inspect.stderr);
+  for (const line of [
+    /^  source: export folder \(optimum layout\), read in place$/m,
+    /^    expert unet: sigma \[0, inf\), eps \(scaled_linear betas 0\.00085-0\.012, 1000 training steps\), consumes encoder_hidden_states$/m,
+    /^      model unet\/model\.onnx \(weights in model\.onnx_data\)$/m,
+    /^        inputs:  sample float32 \[batch_size, num_channels, height, width\]; timestep float32 \[\]; encoder_hidden_states float32 \[batch_size, sequence_length, 32\]$/m,
+    /^      noise level: timestep float32 scalar: the fractional training timestep, one per call/m,
+    /^  base stage: latents \[4, H\/8, W\/8\]; default 64x64 pixels; widths and heights multiples of 8 up to 4096$/m,
+    /^  decode stage decode: the VAE decoder, latents \/ 0\.18215$/m,
+    /^  sampling: dpmpp-2m, 25 steps, Karras schedule over sigma 0\.02917-14\.6146 \(rho 7\), guidance 7\.5$/m,
+  ]) assert.match(inspect.stdout, line);
+  const tokens = await ediff('tokens', 'a red circle on a blue background', '--pack', dir);
+  assert.equal(tokens.code, 0, tokens.stderr);
+  assert.equal(tokens.stdout, 'text_encoder: 9 of 77 tokens\n  49406 320 736 7117 525 320 1746 5994 49407 (then 68 x 49407)\n');
+
+  const cluster = path.join(work.dir, 'sd-cluster.png');
+  const a = await ediff('generate', 'a photo of a cat', '--pack', dir, '-o', cluster, '--width', '64', '--height', '96', '--seed', '3', '--steps', '6');
+  assert.equal(a.code, 0, a.stderr);
+  assert.match(a.stderr, /wrote .*sd-cluster\.png \(64x96, seed 3\) in [\d.]+ s: base [\d.]+ s, decode [\d.]+ s/);
+  const meta = await sharp(cluster).metadata();
+  assert.deepEqual([meta.width, meta.height], [64, 96]);
+  const local = path.join(work.dir, 'sd-local.png');
+  assert.equal((await ediff('generate', 'a photo of a cat', '--pack', dir, '-o', local, '--width', '64', '--height', '96', '--seed', '3', '--steps', '6', '--in-process', '-q')).code, 0);
+  assert.ok(readFileSync(cluster).equals(readFileSync(local)), 'the same PNG in process');
+
+  const up = await clusterUp('--pack', dir);
+  try {
+    const remote = path.join(work.dir, 'sd-remote.png');
+    const r = await ediff('generate', 'a photo of a cat', '--coordinator', up.address, '-o', remote, '--width', '64', '--height', '96', '--seed', '3', '--steps', '6', '-q');
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(readFileSync(remote).equals(readFileSync(local)));
+    const describe = JSON.parse((await ediff('describe', '--coordinator', up.address)).stdout);
+    assert.deepEqual([describe.decode.name, describe.latent.sizeStep, describe.experts[0].name], ['decode', 8, 'unet']);
+  } finally {
+    await up.stop();
+  }
+  const bad = await ediff('generate', 'a cat', '--pack', dir, '--width', '63', '-q');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^ediff: width: must be a multiple of 8 in \[8, 4096\] for pack sd-export, got 63\n$/);
+  const notPack = await ediff('generate', 'a cat', '--pack', work.dir, '-q');
+  assert.equal(notPack.code, 2);
+  assert.match(notPack.stderr, /^ediff: .*: neither pack\.json \(an ediff pack\) nor model_index\.json \(a diffusers or Optimum ONNX export\) is here\n$/);
 });
 
 test('an unreachable coordinator is a clear error', async () => {
