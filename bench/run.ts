@@ -15,6 +15,7 @@ import { RemoteExpert } from '../coordinator/remote-expert.ts';
 import { EdiffClient, type GenerateRequest } from '../sdk/client.ts';
 import { RUNTIME_FLAGS, startLocalCluster, startNodeProcess, startReadyProcess, type LocalCluster, type LocalClusterOptions } from '../sdk/local-cluster.ts';
 import { echoClient, echoStream, streamThroughput, TENSOR_BYTES } from './echo.ts';
+import { exportsBench } from './exports.ts';
 
 const ECHO = fileURLToPath(new URL('echo.ts', import.meta.url));
 const execFileAsync = promisify(execFile);
@@ -396,6 +397,7 @@ const steps: [string, () => Promise<Record<string, number>>][] = [
   ['coordinator throughput', () => coordinatorThroughput(reference)],
   ['scaling', () => scaling(reference)],
   ['memory', () => memory(reference)],
+  ['exports', exportsBench],
 ];
 const results: Record<string, number> = {};
 const started = now();

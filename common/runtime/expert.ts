@@ -89,8 +89,12 @@ export class ExpertModel {
     return this.noise.scalar ? { data: data.subarray(0, 1), dims: [] } : { data, dims: [values.length] };
   }
 
-  /** D(x, sigma) for every item of the batch, [B, C, H, W] float32. */
-  async evaluate(batch: ExpertBatch): Promise<Float32Array> {
+  /**
+   * D(x, sigma) for every item of the batch, [B, C, H, W] float32. With `move`, the batch's
+   * arrays are moved to the model's thread, not copied: the caller gives them up (they are
+   * detached), as the batcher's freshly stacked batches can.
+   */
+  async evaluate(batch: ExpertBatch, move = false): Promise<Float32Array> {
     const { spec, io } = this;
     const B = batch.x.dims[0]!;
     if (batch.sigma.length !== B) throw new Error(`expert ${spec.name}: ${batch.sigma.length} sigmas for a batch of ${B}`);
@@ -105,14 +109,15 @@ export class ExpertModel {
     const p = spec.parameterization;
     if (p.type === 'edm') {
       feeds[io.x] = batch.x;
-      return (await this.session.runFloat(feeds, [io.output]))[io.output]!;
+      return (await this.session.runFloat(feeds, [io.output], move))[io.output]!;
     }
     // Discrete-time eps / v model: feed c_in * x and the timestep; D = c_skip * x + c_out * F.
     const s = Array.from(batch.sigma, (sigma) => scalings(p.type, sigma));
     const xIn = new Float32Array(batch.x.data.length);
     for (let b = 0; b < B; b++) for (let j = b * per; j < (b + 1) * per; j++) xIn[j] = batch.x.data[j]! * s[b]!.cIn;
     feeds[io.x] = { data: xIn, dims: batch.x.dims };
-    const F = (await this.session.runFloat(feeds, [io.output]))[io.output]!;
+    // batch.x is still needed below: it is never among the moved feeds (c_in * x is).
+    const F = (await this.session.runFloat(feeds, [io.output], move))[io.output]!;
     const D = new Float32Array(F.length);
     for (let b = 0; b < B; b++) for (let j = b * per; j < (b + 1) * per; j++) D[j] = s[b]!.cSkip * batch.x.data[j]! + s[b]!.cOut * F[j]!;
     return D;

@@ -42,7 +42,8 @@ export async function guidedBatchEvaluation(model: Pick<ExpertModel, 'spec' | 'e
     inputs: Object.fromEntries(spec.inputs.map((name) => [name, stack(rows.map((r) => r.conditioning[name]!))])),
     ...(rows[0]!.lowRes && { lowRes: stack(rows.map((r) => r.lowRes!)) }),
   };
-  const D = await model.evaluate(batch);
+  // The batch's arrays were stacked here for this call: they move to the model's thread uncopied.
+  const D = await model.evaluate(batch, true);
   let row = 0;
   return calls.map((call) => {
     const cond = D.subarray(row * n, (row + 1) * n);

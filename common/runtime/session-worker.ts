@@ -55,11 +55,13 @@ function toOrt(name: string, feed: Feed, type: string): ort.Tensor {
   throw new Error(`input ${name} is ${type}; cannot feed it a ${d.constructor.name}`);
 }
 
+/** An output as it goes back: float16 as float32; others as they are (their buffers are moved, not copied). */
 function fromOrt(t: ort.Tensor): Feed {
   const dims = [...t.dims];
   if (t.type === 'float16') return { data: float16ToFloat32(t.data as Uint16Array), dims };
-  if (t.type === 'float32' || t.type === 'int64' || t.type === 'int32') return { data: (t.data as Float32Array).slice(), dims };
-  throw new Error(`output of type ${t.type} is not supported`);
+  if (t.type !== 'float32' && t.type !== 'int64' && t.type !== 'int32') throw new Error(`output of type ${t.type} is not supported`);
+  const data = t.data as Float32Array | BigInt64Array | Int32Array;
+  return { data: data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice(), dims };
 }
 
 try {

@@ -78,20 +78,23 @@ export class ModelSession {
 
   /**
    * Runs the model. Each feed is cast to the element type its input declares (float32 to
-   * float16, int32 and int64 either way); float16 outputs come back as float32.
+   * float16, int32 and int64 either way); float16 outputs come back as float32. With `move`, the
+   * feeds' buffers are moved to the model's thread rather than copied (the caller must not use
+   * them again: they are detached); the outputs always come back moved.
    */
-  run(feeds: Record<string, Feed>, outputs: string[]): Promise<Record<string, Feed>> {
+  run(feeds: Record<string, Feed>, outputs: string[], move = false): Promise<Record<string, Feed>> {
     if (this.exited) return Promise.reject(this.exited);
     const call = this.nextCall++;
     return new Promise((resolve, reject) => {
       this.pending.set(call, { resolve, reject });
-      this.post({ type: 'run', call, feeds, outputs });
+      const transfer = move ? [...new Set(Object.values(feeds).map((f) => f.data.buffer as ArrayBuffer))] : [];
+      this.worker.postMessage({ type: 'run', call, feeds, outputs } satisfies ToSessionWorker, transfer);
     });
   }
 
   /** Runs the model and returns the named outputs, which must be floating-point. */
-  async runFloat(feeds: Record<string, Feed>, outputs: string[]): Promise<Record<string, Float32Array>> {
-    const result = await this.run(feeds, outputs);
+  async runFloat(feeds: Record<string, Feed>, outputs: string[], move = false): Promise<Record<string, Float32Array>> {
+    const result = await this.run(feeds, outputs, move);
     return Object.fromEntries(
       outputs.map((name) => {
         const data = result[name]!.data;
@@ -104,11 +107,7 @@ export class ModelSession {
   async release(): Promise<void> {
     if (this.exited) return;
     const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
-    this.post({ type: 'release' });
+    this.worker.postMessage({ type: 'release' } satisfies ToSessionWorker);
     await exited;
-  }
-
-  private post(m: ToSessionWorker): void {
-    this.worker.postMessage(m);
   }
 }

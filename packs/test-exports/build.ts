@@ -9,7 +9,7 @@
 import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { packWriter } from '../builder/tokenizers.ts';
-import { textEncoderOnnx, unetOnnx, vaeDecoderOnnx, type TimestepForm } from './networks.ts';
+import { textEncoderOnnx, unetOnnx, vaeDecoderOnnx, type TimestepForm, type UnetSize } from './networks.ts';
 
 export interface TestExportOptions {
   /** @default 'optimum' */
@@ -26,6 +26,8 @@ export interface TestExportOptions {
   externalData?: boolean;
   /** The UNet's sample_size (latent side; the default image is 8x that). @default 8 */
   sampleSize?: number;
+  /** The UNet's width and depth (the benchmarks' float16 comparison uses a heavier one). @default 8 channels, no blocks */
+  unet?: UnetSize;
   /** Leave these keys out of scheduler_config.json (to try the scheduler class's defaults). */
   schedulerOmits?: string[];
   /** Leave scaling_factor out of vae_decoder/config.json. */
@@ -115,7 +117,7 @@ export function writeTestExport(dir: string, vocabulary: string, options: TestEx
   for (const file of ['vocab.json', 'merges.txt']) copyFileSync(path.join(vocabulary, file), path.join(dir, 'tokenizer', file));
 
   write('text_encoder/model.onnx', textEncoderOnnx({ ...net, ids }));
-  const unet = unetOnnx({ ...net, timestep });
+  const unet = unetOnnx({ ...net, timestep, size: options.unet ?? { channels: 8, blocks: 0 } });
   if (options.externalData ?? true) {
     const location = optimum ? 'model.onnx_data' : 'weights.pb';
     const { model, data } = unet.encodeWithExternalData({ location });
@@ -126,6 +128,6 @@ export function writeTestExport(dir: string, vocabulary: string, options: TestEx
   if (!optimum) return;
 
   write('text_encoder/config.json', json({ _name_or_path: 'tiny-clip-text', architectures: ['CLIPTextModel'], attention_dropout: 0, bos_token_id: 0, eos_token_id: 2, hidden_act: 'quick_gelu', hidden_size: D, intermediate_size: 4 * D, max_position_embeddings: 77, model_type: 'clip_text_model', num_attention_heads: 1, num_hidden_layers: 1, pad_token_id: 1, projection_dim: D, torch_dtype: precision === 'fp16' ? 'float16' : 'float32', vocab_size: 49408 }));
-  write('unet/config.json', json({ _class_name: 'UNet2DConditionModel', _diffusers_version: '0.30.0', act_fn: 'silu', attention_head_dim: 1, block_out_channels: [8], center_input_sample: false, cross_attention_dim: D, down_block_types: ['CrossAttnDownBlock2D'], flip_sin_to_cos: true, freq_shift: 0, in_channels: 4, layers_per_block: 1, norm_num_groups: 8, out_channels: 4, sample_size: sampleSize, up_block_types: ['CrossAttnUpBlock2D'] }));
+  write('unet/config.json', json({ _class_name: 'UNet2DConditionModel', _diffusers_version: '0.30.0', act_fn: 'silu', attention_head_dim: 1, block_out_channels: [options.unet?.channels ?? 8], center_input_sample: false, cross_attention_dim: D, down_block_types: ['CrossAttnDownBlock2D'], flip_sin_to_cos: true, freq_shift: 0, in_channels: 4, layers_per_block: 1, norm_num_groups: 8, out_channels: 4, sample_size: sampleSize, up_block_types: ['CrossAttnUpBlock2D'] }));
   write('vae_decoder/config.json', json({ _class_name: 'AutoencoderKL', _diffusers_version: '0.30.0', act_fn: 'silu', block_out_channels: [8, 8, 8, 8], down_block_types: ['DownEncoderBlock2D', 'DownEncoderBlock2D', 'DownEncoderBlock2D', 'DownEncoderBlock2D'], force_upcast: true, in_channels: 3, latent_channels: 4, layers_per_block: 1, norm_num_groups: 8, out_channels: 3, sample_size: sampleSize * 8, ...(!options.omitScalingFactor && { scaling_factor: 0.18215 }), up_block_types: ['UpDecoderBlock2D', 'UpDecoderBlock2D', 'UpDecoderBlock2D', 'UpDecoderBlock2D'] }));
 }

@@ -10,6 +10,12 @@
 import { GraphBuilder, attr, type ElementType } from '../onnx/graph.ts';
 import { Layers } from '../onnx/layers.ts';
 
+/** How big the UNet is: its channels, and how many residual 3x3 convolutions it adds (benchmarks make it heavier). */
+export interface UnetSize {
+  channels: number;
+  blocks: number;
+}
+
 /** The three forms exports give the UNet's timestep (see common/runtime/expert.ts). */
 export type TimestepForm = 'float-scalar' | 'int64' | 'float-batch';
 
@@ -23,7 +29,6 @@ export interface NetworkOptions {
 /** Text tokens the encoder's embedding table tells apart (ids are taken modulo this). */
 const EMBEDDED_IDS = 1024;
 const TOKENS = 77;
-const UNET_CHANNELS = 8;
 const FREQUENCIES = 8;
 
 /** The graph's float input or output type. */
@@ -61,11 +66,11 @@ export function textEncoderOnnx(o: NetworkOptions & { ids: 'int64' | 'int32' }):
  * [batch, 77, D] -> out_sample [batch, 4, h, w]: a time embedding, a convolution, cross-attention
  * over the text at every latent cell, a convolution out. Latents of any size.
  */
-export function unetOnnx(o: NetworkOptions & { timestep: TimestepForm }): GraphBuilder {
+export function unetOnnx(o: NetworkOptions & { timestep: TimestepForm; size: UnetSize }): GraphBuilder {
   const g = builder('unet', o);
   const L = new Layers(g, o.seed + 1);
   const D = o.hiddenSize;
-  const C = UNET_CHANNELS;
+  const C = o.size.channels;
   const sample = floatInput(g, o, 'sample', ['batch_size', 'num_channels', 'height', 'width']);
   // The timestep as a column [rows, 1] that broadcasts over the batch: a scalar gives one row.
   let t: string;
@@ -79,7 +84,8 @@ export function unetOnnx(o: NetworkOptions & { timestep: TimestepForm }): GraphB
   const fourier = g.op('Concat', [g.op('Sin', [phase]), g.op('Cos', [phase])], { axis: attr.int(1) });
   const temb = g.op('Unsqueeze', [L.linear(L.silu(L.linear(fourier, 2 * FREQUENCIES, C)), C, C), g.ints([2, 3])]);
 
-  const h = g.op('Add', [L.conv(sample, 4, C), temb]);
+  let h = g.op('Add', [L.conv(sample, 4, C), temb]);
+  for (let i = 0; i < o.size.blocks; i++) h = g.op('Add', [h, L.conv(L.silu(L.norm(h, C)), C, C, 3, 1, 0.5)]);
   // Cross-attention of every latent cell over the text tokens: [B, C, h, w] <-> [B, h*w, C].
   const cells = g.op('Transpose', [g.op('Reshape', [h, g.ints([0, C, -1])])], { perm: attr.ints([0, 2, 1]) });
   const attended = g.op('Reshape', [g.op('Transpose', [L.attention(cells, C, hidden, D)], { perm: attr.ints([0, 2, 1]) }), g.op('Shape', [h])]);

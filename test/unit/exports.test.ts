@@ -90,6 +90,28 @@ test('the pack hash is stable and covers the weights kept beside the model (mode
   assert.notEqual(loadPack(dir).hash, first);
 });
 
+test('weights files over 64 MiB are hashed by their size and 16 sampled MiB, first and last included', () => {
+  const dir = exported();
+  const data = path.join(dir, 'unet', 'model.onnx_data');
+  const original = readFileSync(data);
+  // Pad the weights to 80 MiB (the model never reads past its tensors' offsets).
+  const big = Buffer.alloc(80 * 1024 * 1024);
+  original.copy(big);
+  writeFileSync(data, big);
+  const hash = loadPack(dir).hash;
+  const flip = (offset: number) => {
+    big[offset] = big[offset]! ^ 1;
+    writeFileSync(data, big);
+    const changed = loadPack(dir).hash;
+    big[offset] = big[offset]! ^ 1;
+    return changed;
+  };
+  assert.notEqual(flip(10), hash, 'the first MiB is sampled');
+  assert.notEqual(flip(big.length - 1), hash, 'the last byte is sampled');
+  // Between two samples (5 MiB apart here, each 1 MiB long) a change goes unseen: the price of starting in seconds.
+  assert.equal(flip(Math.floor(big.length / 30) + 2 * 1024 * 1024), hash);
+});
+
 test('a folder that is not a pack or export, or an export missing a part, gets one line naming the file or field', () => {
   const work = tempDir('bad-exports');
   made.push(work);
