@@ -18,7 +18,7 @@ import { conditioningFromWire, fromWire, toWire } from '../common/grpc/tensor.ts
 import { LATENCY_BUCKETS, createRegistry, prom } from '../common/metrics.ts';
 import { COMMON_OPTIONS, announceAndServe, loadServedPack, log, parseFlags, port } from '../common/process/node-process.ts';
 import type { Pack } from '../common/pack/load.ts';
-import { imageStageNames } from '../common/pack/manifest.ts';
+import { imageChannels, imageStageNames } from '../common/pack/manifest.ts';
 import { runSuperResolution } from '../common/pipeline/job.ts';
 import { checkBaseDims } from '../common/pipeline/request.ts';
 import { DecoderModel } from '../common/runtime/decoder.ts';
@@ -56,11 +56,11 @@ function handlers(pack: Pack, models: StageModels, registry: Registry): SuperRes
       call.on('cancelled', () => abort.abort());
       try {
         const r = call.request;
-        const lowRes = fromWire(r.lowRes, 'low_res', { dims: [m.base.channels, stage.from_size, stage.from_size], finite: true });
+        const lowRes = fromWire(r.lowRes, 'low_res', { dims: [imageChannels(m), stage.from_size, stage.from_size], finite: true });
         const rng = generatorFromWire(r.rng, 'rng');
         const branches = { cond: conditioningFromWire(r.cond, 'cond'), uncond: conditioningFromWire(r.uncond, 'uncond') };
         let evaluation = 0;
-        const image = await runSuperResolution(stage, m.base.channels, models.experts, {
+        const image = await runSuperResolution(stage, imageChannels(m), models.experts, {
           lowRes,
           branches,
           rng,

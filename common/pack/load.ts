@@ -14,7 +14,10 @@ import {
   expertIo,
   MANIFEST_FILE,
   PACK_FORMAT,
+  type DecodeStage,
   type DiscreteSchedule,
+  type LatentSpec,
+  type TokenizerFiles,
   type EncoderKind,
   type EncoderSpec,
   type ExpertSpec,
@@ -72,6 +75,7 @@ function readExpert(r: Reader): ExpertSpec {
     sigma_hi: hi.value === null ? null : hi.number((n) => n > 0, 'a number > 0 or null (infinity)'),
     parameterization: readParameterization(r.field('parameterization')),
     inputs: r.field('inputs').array().map((i) => i.string()),
+    ...(r.has('tensors') && { tensors: { x: r.field('tensors').field('x').string(), noise: r.field('tensors').field('noise').string(), output: r.field('tensors').field('output').string() } }),
     ...(r.has('guidance') && { guidance: r.field('guidance').number((n) => n >= 0, 'a number >= 0') }),
     ...(r.has('max_batch') && { max_batch: r.field('max_batch').positiveInt() }),
     ...(r.has('max_delay_ms') && { max_delay_ms: r.field('max_delay_ms').number((n) => n >= 0, 'a number >= 0') }),
@@ -97,8 +101,35 @@ function readEncoder(r: Reader): EncoderSpec {
     name: r.field('name').string(),
     kind,
     model: r.field('model').string(),
-    ...(text ? { tokenizer: r.field('tokenizer').string(), max_tokens: r.field('max_tokens').positiveInt() } : { image_size: r.field('image_size').positiveInt() }),
+    ...(text ? { tokenizer: readTokenizer(r.field('tokenizer')), max_tokens: r.field('max_tokens').positiveInt() } : { image_size: r.field('image_size').positiveInt() }),
+    ...(text && r.has('pad_token') && { pad_token: r.field('pad_token').string() }),
     outputs: r.field('outputs').stringMap(),
+  };
+}
+
+/** A tokenizer.json path, or CLIP's {vocab, merges}. */
+function readTokenizer(r: Reader): TokenizerFiles {
+  return typeof r.value === 'string' ? r.string() : { vocab: r.field('vocab').string(), merges: r.field('merges').string() };
+}
+
+function readLatent(r: Reader): LatentSpec {
+  const fixed = r.has('fixed') && r.field('fixed').value !== null ? r.field('fixed') : null;
+  const rgb = r.has('preview_rgb') && r.field('preview_rgb').value !== null ? r.field('preview_rgb') : null;
+  return {
+    factor: r.field('factor').positiveInt(),
+    multiple: r.has('multiple') ? r.field('multiple').positiveInt() : 1,
+    fixed: fixed ? { height: fixed.field('height').positiveInt(), width: fixed.field('width').positiveInt() } : null,
+    preview_rgb: rgb ? rgb.array().map((row) => row.array().map((v) => v.number())) : null,
+  };
+}
+
+function readDecode(r: Reader): DecodeStage {
+  const tensors = r.has('tensors') ? r.field('tensors') : null;
+  return {
+    name: r.field('name').string(),
+    model: r.field('model').string(),
+    scaling_factor: r.field('scaling_factor').number((n) => n > 0, 'a number > 0'),
+    tensors: tensors ? { input: tensors.field('input').string(), output: tensors.field('output').string() } : { input: 'latent_sample', output: 'sample' },
   };
 }
 
@@ -117,7 +148,9 @@ function readManifest(file: string, json: Json): PackManifest {
       channels: base.field('channels').positiveInt(),
       size: base.field('size').positiveInt(),
       experts: base.field('experts').array().map(readExpert),
+      ...(base.has('latent') && { latent: readLatent(base.field('latent')) }),
     },
+    ...(r.has('decode') && { decode: readDecode(r.field('decode')) }),
     ...(paint && {
       paint: { tokens: paint.field('tokens').string(), encoder: paint.field('encoder').string(), size: paint.field('size').positiveInt() } satisfies PaintSpec,
     }),
@@ -250,10 +283,10 @@ export function checkPack(dir: string, file: string, m: PackManifest): Set<strin
     c.signature('decode.model', m.decode.model, [m.decode.tensors.input], [m.decode.tensors.output]);
   }
   if (m.base.latent && !m.decode) throw new PackError(c.file, 'base.latent', 'a latent base stage needs a decode stage to turn its latents into pixels');
-  let size = m.base.size;
+  // SR stages take the base stage's square image: a latent pack's decoded at its default size.
+  let size = m.base.size * (m.base.latent?.factor ?? 1);
   m.super_resolution.forEach((s, i) => {
     const at = `super_resolution[${i}]`;
-    if (m.base.latent) throw new PackError(c.file, at, 'SR stages after a decode stage are not supported yet');
     if (s.from_size !== size) throw new PackError(c.file, `${at}.from_size`, `must be ${size}, the size of the stage before it`);
     if (s.size <= s.from_size) throw new PackError(c.file, `${at}.size`, `must be larger than from_size (${s.from_size})`);
     size = s.size;

@@ -9,7 +9,13 @@
  *   `low_res` [B, C, h, w]); it returns `denoised` (edm), `eps` or `v`;
  * - a text encoder takes `input_ids` int64 [B, max_tokens]; an image encoder takes `image`
  *   float32 [B, 3, image_size, image_size] in [-1, 1]; their outputs are mapped to
- *   conditioning names by `outputs`.
+ *   conditioning names by `outputs`;
+ * - an expert whose model uses other names for x, the noise level and its output says so in
+ *   `tensors` (a Stable Diffusion UNet: `sample`, `timestep`, `out_sample`);
+ * - a latent pack has `base.latent` and a `decode` stage (a VAE decoder, `latent_sample` ->
+ *   `sample` unless `tensors` says otherwise); its SR stages start at the decoded default size.
+ *
+ * A Stable Diffusion export folder needs no pack.json: export.ts reads it into this same form.
  */
 import type { DiscreteSchedule } from '../sampling/discrete-schedule.ts';
 import type { SamplerName } from '../sampling/samplers.ts';
@@ -147,6 +153,9 @@ export interface PackManifest {
 
 /** The image stages an sr-node can serve (`--stage NAME`): the decode stage, then each SR stage. */
 export const imageStageNames = (m: PackManifest): string[] => [...(m.decode ? [m.decode.name] : []), ...m.super_resolution.map((s) => s.name)];
+
+/** Channels of the images SR stages take and make: RGB after a decode stage, else the base stage's. */
+export const imageChannels = (m: PackManifest): number => (m.decode ? 3 : m.base.channels);
 
 /** Guidance of an SR expert that sets none: SR stages run unguided unless the pack says otherwise. */
 export const SR_DEFAULT_GUIDANCE = 1;

@@ -82,8 +82,7 @@ export async function runJob(backend: PipelineBackend, request: GenerateRequest,
   const switchStep = r.promptSwitch ? Math.round(r.promptSwitch.atFraction * r.steps) : Infinity;
   const last = second ?? first;
 
-  const srStages = r.stages;
-  const evaluations = evaluationCount(r.sampler, r.steps) + srStages.reduce((n, s) => n + evaluationCount(s.sampler, s.steps), 0);
+  const evaluations = evaluationCount(r.sampler, r.steps) + r.stages.reduce((n, s) => n + evaluationCount(s.sampler, s.steps), 0);
   let evaluation = 0;
   const progress = (stage: string, steps: number) => (e: EvaluationEvent) =>
     onProgress?.({ type: 'evaluation', stage, steps, ...e, evaluation: ++evaluation, evaluations });
@@ -114,7 +113,7 @@ export async function runJob(backend: PipelineBackend, request: GenerateRequest,
   );
   const decode = m.decode;
   if (decode) image = await timed(decode.name, r.width, () => backend.decode(decode, image, signal));
-  for (const stage of srStages) {
+  for (const stage of r.stages) {
     const out = await timed(stage.name, stage.size, () =>
       backend.superResolve(stage, { lowRes: clampImage(image), branches: last, rng, ...(signal && { signal }), onEvaluation: progress(stage.name, stage.steps) }),
     );

@@ -73,10 +73,10 @@ export interface ResolvedRequest {
 }
 
 /**
- * The output sizes a pack makes: the base size, then each SR stage's; for a latent pack, the size
- * it was trained at (any multiple of sizeStep works).
+ * The square output sizes a pack makes: the base stage's (for a latent pack, decoded at the size
+ * it was trained at; any multiple of sizeStep works too), then each SR stage's.
  */
-export const availableSizes = (m: PackManifest) => (m.base.latent ? [m.base.size * m.base.latent.factor] : [m.base.size, ...m.super_resolution.map((s) => s.size)]);
+export const availableSizes = (m: PackManifest) => [m.base.size * (m.base.latent?.factor ?? 1), ...m.super_resolution.map((s) => s.size)];
 
 /** Latent packs: widths and heights must be multiples of this many pixels. */
 export const sizeStep = (m: PackManifest) => (m.base.latent ? m.base.latent.factor * m.base.latent.multiple : null);
@@ -110,6 +110,11 @@ function resolveSize(m: PackManifest, r: GenerateRequest): Pick<ResolvedRequest,
     }
     if (!sizes.includes(size)) throw new InvalidArgumentError('size', `${size} is not a size this pack makes; choose one of ${sizes.join(', ')}`);
     return { width: size, height: size, baseDims: [m.base.channels, m.base.size, m.base.size], stages: m.super_resolution.filter((s) => s.size <= size) };
+  }
+  // A square size an SR stage makes: the base stage runs at the size the first SR stage takes.
+  const square = r.size ?? (r.width !== undefined && r.width === r.height ? r.width : undefined);
+  if (square !== undefined && m.super_resolution.some((s) => s.size === square) && (r.width ?? square) === square && (r.height ?? square) === square) {
+    return { width: square, height: square, baseDims: [m.base.channels, m.base.size, m.base.size], stages: m.super_resolution.filter((s) => s.size <= square) };
   }
   const step = sizeStep(m)!;
   const side = (field: 'width' | 'height') => {

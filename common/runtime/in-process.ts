@@ -3,7 +3,7 @@
  * must match (both run `runJob`).
  */
 import type { Pack } from '../pack/load.ts';
-import type { DecodeStage, ExpertSpec, PackManifest, SuperResolutionStage } from '../pack/manifest.ts';
+import { imageChannels, type DecodeStage, type ExpertSpec, type PackManifest, type SuperResolutionStage } from '../pack/manifest.ts';
 import type { BranchRequest, EncodedBranch } from '../pipeline/conditioning.ts';
 import { runJob, runSuperResolution, type GenerateOptions, type GenerateResult, type PipelineBackend, type SuperResolutionRun } from '../pipeline/job.ts';
 import type { GenerateRequest } from '../pipeline/request.ts';
@@ -63,7 +63,7 @@ export class InProcessPipeline implements PipelineBackend {
   }
 
   async superResolve(stage: SuperResolutionStage, run: SuperResolutionRun): Promise<{ image: Tensor; rng: NoiseGenerator }> {
-    const image = await runSuperResolution(stage, this.manifest.base.channels, await this.experts(stage.experts), run);
+    const image = await runSuperResolution(stage, imageChannels(this.manifest), await this.experts(stage.experts), run);
     return { image, rng: run.rng };
   }
 

@@ -84,7 +84,7 @@ try {
       const result = await session.run(feeds, m.outputs);
       const outputs: Record<string, Feed> = {};
       for (const name of m.outputs) outputs[name] = fromOrt(result[name]!);
-      send({ type: 'result', call: m.call, outputs }, Object.values(outputs).map((o) => o.data.buffer as ArrayBuffer));
+      send({ type: 'result', call: m.call, outputs }, [...new Set(Object.values(outputs).map((o) => o.data.buffer as ArrayBuffer))]);
     } catch (error) {
       send({ type: 'error', call: m.call, message: (error as Error).message });
     }

@@ -65,3 +65,18 @@ export function slowExpertOnnx(size: number, matmuls: number): Uint8Array {
   g.output(g.op('Add', [g.op('Div', [x, scale]), nothing]), 'denoised', 'float32', ['batch', 3, size, size]);
   return g.encode();
 }
+
+/**
+ * An SR expert (edm) that is the exact denoiser of the prior N(up(low_res), 1): D = (x + sigma^2
+ * up(low_res)) / (1 + sigma^2), with low_res [B, 3, from, from] upsampled to `size`.
+ */
+export function gaussianSrOnnx(from: number, size: number): Uint8Array {
+  const g = new GraphBuilder('gaussian-sr');
+  const x = g.input('x', 'float32', ['batch', 3, size, size]);
+  const sigma = g.input('sigma', 'float32', ['batch']);
+  const low = g.input('low_res', 'float32', ['batch', 3, from, from]);
+  const up = g.op('Resize', [low, '', g.floats([1, 1, size / from, size / from])], { mode: attr.string('nearest') });
+  const s2 = g.op('Unsqueeze', [g.op('Mul', [sigma, sigma]), g.ints([1, 2, 3])]);
+  g.output(g.op('Div', [g.op('Add', [x, g.op('Mul', [up, s2])]), g.op('Add', [s2, g.scalar(1)])]), 'denoised', 'float32', ['batch', 3, size, size]);
+  return g.encode();
+}

@@ -14,7 +14,7 @@ import type { TestExportOptions } from '../../packs/test-exports/build.ts';
 import { EdiffClient, EdiffError, type GenerateEvent, type GenerateRequest } from '../../sdk/client.ts';
 import { startLocalCluster, type LocalCluster } from '../../sdk/local-cluster.ts';
 import { metricSum } from '../helpers/cluster.ts';
-import { testExport } from '../helpers/exports.ts';
+import { latentPackWithSr, testExport } from '../helpers/exports.ts';
 
 interface Served {
   pack: Pack;
@@ -24,8 +24,8 @@ interface Served {
   stop(): Promise<void>;
 }
 
-async function serve(options: TestExportOptions, replicas = 1, expertArgs: string[] = []): Promise<Served> {
-  const folder = testExport(options);
+async function serve(options: TestExportOptions | 'latent-with-sr', replicas = 1, expertArgs: string[] = []): Promise<Served> {
+  const folder = options === 'latent-with-sr' ? latentPackWithSr() : testExport(options);
   const pack = loadPack(folder.dir);
   const cluster = await startLocalCluster({ pack: pack.dir, replicas, expertArgs });
   const client = new EdiffClient(cluster.address);
@@ -159,6 +159,21 @@ test('dynamic batching of a [batch]-timestep UNet: concurrent jobs share model c
     const unet = s.cluster.nodes.find((n) => n.role === 'expert-node')!.metrics;
     const rows = (await metricSum(unet, 'ediff_expert_batch_size_sum')) / (await metricSum(unet, 'ediff_expert_batch_size_count'));
     assert.ok(rows > 2, `${rows.toFixed(2)} rows per model call: more than one guided evaluation`);
+  } finally {
+    await s.stop();
+  }
+});
+
+test('a latent pack with an SR stage after its decode stage: base, decode and SR on their nodes, the in-process PNG', async () => {
+  const s = await serve('latent-with-sr');
+  try {
+    const request = { prompt: 'a photo of a cat', seed: 4, width: 128, height: 128 };
+    await sameAsInProcess(s, request);
+    const result = await s.client.generateImage(request);
+    assert.deepEqual(result.stages.map((t) => t.stage), ['base', 'decode', 'sr128']);
+    assert.deepEqual((await s.client.describePipeline()).sizes, [64, 128]);
+    const plain = await s.client.generateImage({ prompt: 'a photo of a cat', seed: 4, width: 64, height: 96 });
+    assert.deepEqual(plain.stages.map((t) => t.stage), ['base', 'decode']);
   } finally {
     await s.stop();
   }

@@ -10,11 +10,11 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { PackError } from '../../common/errors.ts';
 import { loadPack, type Pack } from '../../common/pack/load.ts';
-import { resolveRequest } from '../../common/pipeline/request.ts';
+import { availableSizes, packFeatures, resolveRequest } from '../../common/pipeline/request.ts';
 import { ExpertModel } from '../../common/runtime/expert.ts';
 import { GraphBuilder } from '../../packs/onnx/graph.ts';
 import { TEST_EXPORT_HIDDEN_SIZE } from '../../packs/test-exports/build.ts';
-import { testExport } from '../helpers/exports.ts';
+import { latentPackWithSr, testExport } from '../helpers/exports.ts';
 import { tempDir } from '../helpers/reference.ts';
 
 const made: { remove: () => void }[] = [];
@@ -264,4 +264,24 @@ test('a UNet with a scalar timestep runs one sigma per call: a batch of mixed si
   } finally {
     await expert.release();
   }
+});
+
+test('a pack.json declares a latent base stage, a decode stage and SR stages after it; a request for an SR size runs them', () => {
+  const folder = latentPackWithSr();
+  made.push(folder);
+  const pack = loadPack(folder.dir);
+  const m = pack.manifest;
+  assert.equal(pack.source.kind, 'pack');
+  assert.deepEqual([m.base.latent, m.decode?.tensors], [{ factor: 8, multiple: 1, fixed: null, preview_rgb: null }, { input: 'latent_sample', output: 'sample' }]);
+  assert.deepEqual(availableSizes(m), [64, 128]);
+  assert.deepEqual(packFeatures(m), ['negative-prompt', 'prompt-switch', 'guidance-per-expert', 'super-resolution', 'width-height']);
+  const sr = resolveRequest(m, { prompt: '', size: 128 });
+  assert.deepEqual([sr.width, sr.height, sr.baseDims, sr.stages.map((s) => s.name)], [128, 128, [4, 8, 8], ['sr128']]);
+  const plain = resolveRequest(m, { prompt: '', width: 128, height: 64 });
+  assert.deepEqual([plain.baseDims, plain.stages], [[4, 8, 16], []]);
+  // The SR chain starts at the decoded default size (64), not the latent side (8).
+  rewrite(path.join(folder.dir, 'pack.json'), (j) => ((j.super_resolution as { from_size: number }[])[0]!.from_size = 8));
+  assert.throws(() => loadPack(folder.dir), /super_resolution\[0\]\.from_size: must be 64, the size of the stage before it/);
+  rewrite(path.join(folder.dir, 'pack.json'), (j) => delete j.decode);
+  assert.throws(() => loadPack(folder.dir), /base\.latent: a latent base stage needs a decode stage/);
 });
