@@ -52,13 +52,14 @@ export class NodeTimeoutError extends Error {
   }
 }
 
-/** A stage whose model returned NaN or infinity (an fp16 overflow, a broken model): names the stage (gRPC INTERNAL). */
+/** A model that returned NaN or infinity (an fp16 overflow, a broken model): names the stage or expert (gRPC INTERNAL). */
 export class NonFiniteOutputError extends Error {
   override readonly name = 'NonFiniteOutputError';
   constructor(
-    readonly stage: string,
+    /** `stage decode`, `expert refiner`. */
+    readonly where: string,
     detail: string,
   ) {
-    super(`stage ${stage}: ${detail}`);
+    super(`${where}: ${detail}`);
   }
 }

@@ -18,7 +18,7 @@ interface Entry {
 export function branchKey(r: BranchRequest): string {
   const hash = createHash('sha256');
   // Lengths first, so that no two different branches serialize alike.
-  hash.update(JSON.stringify([r.prompt, r.paintRequired, r.paintWeight, r.style?.length ?? -1, r.paint.map((p) => [p.phrase, p.mask.length])]));
+  hash.update(JSON.stringify([r.prompt, r.paintRequired, r.paintWeight, r.negative ?? false, r.micro ?? null, r.style?.length ?? -1, r.paint.map((p) => [p.phrase, p.mask.length])]));
   if (r.style) hash.update(r.style);
   for (const p of r.paint) hash.update(p.mask);
   return hash.digest('hex');

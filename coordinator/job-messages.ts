@@ -5,6 +5,7 @@
  * Denoise streams to the expert and SR nodes.
  */
 import type { StatusError } from '../common/grpc/status.ts';
+import type { PackLocation } from '../common/pack/load.ts';
 import type { GenerateResult, ProgressEvent } from '../common/pipeline/job.ts';
 import type { GenerateRequest } from '../common/pipeline/request.ts';
 import type { Tensor } from '../common/tensor.ts';
@@ -12,7 +13,7 @@ import type { MembershipChange } from './backend.ts';
 import type { BranchRequest, EncodedBranch } from '../common/pipeline/conditioning.ts';
 
 export interface JobThreadData {
-  packDir: string;
+  pack: PackLocation;
   evaluationTimeoutMs: number;
   /**
    * The bound of the thread's own encoding cache, in front of the main thread's: a repeated

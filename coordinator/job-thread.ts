@@ -55,7 +55,7 @@ function count<L extends object>(into: Map<string, [L, number]>, labels: L): voi
   countsTimer ??= setTimeout(flushCounts, COUNTS_MS);
 }
 
-const backend = new ClusterBackend(loadPack(data.packDir), {
+const backend = new ClusterBackend(loadPack(data.pack), {
   evaluationTimeoutMs: data.evaluationTimeoutMs,
   encodings: cache,
   encode,

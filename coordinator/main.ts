@@ -82,7 +82,7 @@ if (!(encodingCacheMb >= 0)) usageError(`--encoding-cache-mb must be a number >=
 const jobThreads = Number(values['job-threads']);
 if (!(Number.isInteger(jobThreads) && jobThreads >= 1)) usageError(`--job-threads must be a whole number >= 1, got ${values['job-threads']}`);
 try {
-  const pack = loadServedPack(ROLE, values.pack);
+  const pack = loadServedPack(ROLE, { ...values, pack: values.pack });
   const nodes = addresses();
   if (!values.nats) {
     if (nodes.encoder.length === 0) usageError('no encoder node: pass --encoder HOST:PORT, a --nodes file, or --nats URL for discovery');
@@ -97,7 +97,7 @@ try {
   // Jobs run on the job threads; this thread keeps the membership (which they mirror) and encodes.
   const jobs: JobThreads = new JobThreads({
     threads: jobThreads,
-    data: { packDir: pack.dir, evaluationTimeoutMs: timeout, encodingCacheBytes: encodings.maxBytes },
+    data: { pack: pack.location, evaluationTimeoutMs: timeout, encodingCacheBytes: encodings.maxBytes },
     encode: (request) => backend.encode(request),
     encodings,
     metrics,

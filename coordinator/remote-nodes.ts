@@ -6,6 +6,7 @@ import type { EncoderNodeClient } from '../common/grpc/generated/ediff/v1/Encode
 import type { SuperResolutionNodeClient } from '../common/grpc/generated/ediff/v1/SuperResolutionNode.ts';
 import type { UpscaleEvent__Output } from '../common/grpc/generated/ediff/v1/UpscaleEvent.ts';
 import { generatorFromWire, generatorToWire } from '../common/grpc/generator.ts';
+import { microToWire } from '../common/grpc/micro.ts';
 import { CHANNEL_OPTIONS, ediffProtos } from '../common/grpc/proto.ts';
 import { fromServiceError } from '../common/grpc/status.ts';
 import { conditioningFromWire, conditioningToWire, fromWire, toWire } from '../common/grpc/tensor.ts';
@@ -89,7 +90,7 @@ export class RemoteEncoder implements RemoteNode {
       signal,
       (callback) =>
         this.client.Encode(
-          { prompt: r.prompt, styleImage: r.style ?? Buffer.alloc(0), paint: r.paint, paintWeight: r.paintWeight, paintRequired: r.paintRequired },
+          { prompt: r.prompt, styleImage: r.style ?? Buffer.alloc(0), paint: r.paint, paintWeight: r.paintWeight, paintRequired: r.paintRequired, negative: r.negative ?? false, ...(r.micro && { micro: microToWire(r.micro) }) },
           { deadline: Date.now() + this.timeoutMs },
           callback,
         ),

@@ -56,6 +56,7 @@ export function describePipeline(backend: ClusterBackend): PipelineDescription {
       },
     }),
     features: packFeatures(m),
+    recommendedSizes: (m.recommended_sizes ?? []).map(([width, height]) => ({ width, height })),
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { EncoderNodeHandlers } from '../common/grpc/generated/ediff/v1/EncoderNode.ts';
+import { microFromWire } from '../common/grpc/micro.ts';
 import { ediffProtos } from '../common/grpc/proto.ts';
 import { startServer } from '../common/grpc/server.ts';
 import { Status, toServiceError } from '../common/grpc/status.ts';
@@ -50,6 +51,8 @@ function handlers(pack: Pack, encoders: EncoderEnsemble, registry: Registry): En
           paint: r.paint.map((p) => ({ phrase: p.phrase, mask: p.mask })),
           paintWeight: r.paintWeight,
           paintRequired: r.paintRequired,
+          negative: r.negative,
+          ...(r.micro && { micro: microFromWire(r.micro) }),
         });
         callback(null, { conditioning: conditioningToWire(conditioning), warnings });
       } catch (error) {
@@ -69,7 +72,7 @@ if (!values.pack) {
   process.exit(2);
 }
 try {
-  const pack = loadServedPack(ROLE, values.pack);
+  const pack = loadServedPack(ROLE, { ...values, pack: values.pack });
   const encoders = await EncoderEnsemble.load(pack);
   const registry = createRegistry(ROLE);
   const server = await startServer(values.host, port(ROLE, 'port', values.port), (s) => s.addService(ediffProtos().EncoderNode.service, handlers(pack, encoders, registry)));

@@ -55,7 +55,7 @@ if (!EXECUTORS.includes(executorName)) usageError(`--executor must be one of ${E
 const latency = values['latency-ms']?.split(',').map(Number);
 if (executorName === 'simulated-gpu' && !(latency?.length === 2 && latency.every((v) => Number.isFinite(v) && v >= 0))) usageError('--executor simulated-gpu needs --latency-ms A,B (ms per batch, ms per row)');
 try {
-  const pack = loadServedPack(ROLE, values.pack);
+  const pack = loadServedPack(ROLE, { ...values, pack: values.pack });
   const spec = pack.manifest.base.experts.find((e) => e.name === values.expert);
   if (!spec) throw new Error(`pack ${pack.manifest.name} has no base expert ${values.expert} (it has ${pack.manifest.base.experts.map((e) => e.name).join(', ')})`);
   const model = executorName === 'instant' ? null : await ExpertModel.load(pack, spec);

@@ -4,8 +4,10 @@
 #   python3-grpcio, python3-protobuf  an independent gRPC client (/usr/bin/python3)
 #   prometheus         promtool, to lint our metrics
 #   nats-server        the control plane (JetStream)
+#   kubernetes-client  kubectl, to render the Kubernetes manifests (only when no kubectl is installed)
 set -euo pipefail
 packages=(protobuf-compiler python3-grpcio python3-protobuf prometheus nats-server)
+command -v kubectl >/dev/null || packages+=(kubernetes-client)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

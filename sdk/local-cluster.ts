@@ -6,12 +6,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { loadPack } from '../common/pack/load.ts';
+import { loadPack, packFlags, type PackLocation } from '../common/pack/load.ts';
 import type { ReadyMessage } from '../common/process/node-process.ts';
 
 export interface LocalClusterOptions {
-  /** The pack folder every node serves. */
-  pack: string;
+  /** The pack every node serves: a folder, or SDXL's base export with its refiner. */
+  pack: PackLocation;
   /** @default '127.0.0.1' */
   host?: string;
   /** The coordinator's port. @default 0 (any free port) */
@@ -127,7 +127,7 @@ export function startReadyProcess(path: string, args: string[], o: ProcessOption
 export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCluster> {
   const pack = loadPack(o.pack);
   const host = o.host ?? '127.0.0.1';
-  const common = ['--pack', pack.dir, '--host', host, '--port', '0', '--metrics-port', '0', ...(o.nats ? ['--nats', o.nats] : [])];
+  const common = [...packFlags(pack.location), '--host', host, '--port', '0', '--metrics-port', '0', ...(o.nats ? ['--nats', o.nats] : [])];
   const replicas = Array.from({ length: o.replicas ?? 1 });
   const m = pack.manifest;
   const stages = [...(m.decode ? [m.decode.name] : []), ...(o.superResolution === false ? [] : m.super_resolution.map((s) => s.name))];
@@ -147,7 +147,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
     const coordinator = await startNodeProcess(
       'coordinator',
       [
-        '--pack', pack.dir, '--host', host, '--port', String(o.port ?? 0), '--metrics-port', '0',
+        ...packFlags(pack.location), '--host', host, '--port', String(o.port ?? 0), '--metrics-port', '0',
         ...(o.nats
           ? ['--nats', o.nats]
           : ['--encoder', encoder.address, ...experts.flatMap((e) => ['--expert', `${e.name}=${e.address}`]), ...sr.flatMap((s) => ['--sr', `${s.name}=${s.address}`])]),

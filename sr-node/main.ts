@@ -115,7 +115,7 @@ if (!values.pack || !values.stage) {
   process.exit(2);
 }
 try {
-  const pack = loadServedPack(ROLE, values.pack);
+  const pack = loadServedPack(ROLE, { ...values, pack: values.pack });
   const models = await loadStage(pack, values.stage);
   const registry = createRegistry(ROLE);
   const server = await startServer(values.host, port(ROLE, 'port', values.port), (s) => s.addService(ediffProtos().SuperResolutionNode.service, handlers(pack, models, registry)));

@@ -5,16 +5,19 @@
  * (`OnnxStableDiffusionPipeline`: no per-part config, the UNet's weights in `weights.pb`). Parts
  * are found by folder, not by model_index.json's keys; the facts are in ../shared/EXPORTS.md.
  *
- * The result is an ordinary PackManifest: one CLIP text encoder (CLIP's vocab.json + merges.txt),
- * one expert (the UNet, eps or v from the scheduler config, owning every sigma), a latent base
- * stage and a decode stage (the VAE decoder). Every missing file or field is a PackError naming it.
+ * The result is an ordinary PackManifest: the CLIP text encoders (vocab.json + merges.txt), one
+ * expert (the UNet, eps or v from the scheduler config, owning every sigma), a latent base stage
+ * and a decode stage (the VAE decoder). SDXL's exports (text_encoder_2/, a UNet that takes
+ * text_embeds and time_ids) add the conditioning their UNet is fed: the encoders' penultimate
+ * hidden states joined, bigG's pooled embedding, and the time_ids (the base's 6, the refiner's 5).
+ * Every missing file or field is a PackError naming it.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PackError } from '../errors.ts';
 import { DiscreteSigmas, type DiscreteSchedule } from '../sampling/discrete-schedule.ts';
 import { Reader, readJsonFile } from './json-reader.ts';
-import { PACK_FORMAT, type LatentSpec, type PackManifest } from './manifest.ts';
+import { PACK_FORMAT, type DerivedConditioning, type LatentSpec, type MicroField, type PackManifest } from './manifest.ts';
 import { readModelSignature, type ModelSignature } from './onnx-signature.ts';
 
 export const MODEL_INDEX_FILE = 'model_index.json';
@@ -58,8 +61,42 @@ export const SD_LATENT_RGB = [
   [-0.184, -0.271, -0.473],
 ];
 
-/** The folders and files an export must have, in the order they are checked. */
-const REQUIRED = ['unet/model.onnx', 'text_encoder/model.onnx', 'vae_decoder/model.onnx', 'tokenizer/vocab.json', 'tokenizer/merges.txt', 'scheduler/scheduler_config.json'];
+/** The folders and files every export must have, in the order they are checked (a text encoder too, see TEXT_ENCODERS). */
+const REQUIRED = ['unet/model.onnx', 'vae_decoder/model.onnx', 'scheduler/scheduler_config.json'];
+
+/** The text encoders an export may have, each with its tokenizer folder: SD's CLIP; SDXL adds OpenCLIP bigG (its refiner has bigG alone). */
+const TEXT_ENCODERS = [
+  { name: 'text_encoder', tokenizer: 'tokenizer' },
+  { name: 'text_encoder_2', tokenizer: 'tokenizer_2' },
+] as const;
+
+/**
+ * SDXL's latent -> RGB map for cheap previews (its VAE's latents are not SD's): the coefficients
+ * ComfyUI's and the AUTOMATIC1111 web UI's SDXL "approximate" previews use.
+ */
+export const SDXL_LATENT_RGB = [
+  [0.3651, 0.4232, 0.4341],
+  [-0.2533, -0.0042, 0.1068],
+  [0.1076, 0.1111, -0.0362],
+  [-0.3165, -0.2492, -0.2188],
+];
+
+/** SDXL's aspect-ratio buckets near one megapixel, [width, height], the square first (the sizes its UNets were trained at). */
+export const SDXL_SIZES: [number, number][] = [
+  [1024, 1024],
+  [1152, 896],
+  [896, 1152],
+  [1216, 832],
+  [832, 1216],
+  [1344, 768],
+  [768, 1344],
+  [1536, 640],
+  [640, 1536],
+];
+
+/** SDXL's time_ids: the base's [orig_h, orig_w, crop_top, crop_left, target_h, target_w]; the refiner's ends with the aesthetic score instead of the target size. */
+const BASE_TIME_IDS: MicroField[] = ['original_height', 'original_width', 'crop_top', 'crop_left', 'target_height', 'target_width'];
+const REFINER_TIME_IDS: MicroField[] = ['original_height', 'original_width', 'crop_top', 'crop_left', 'aesthetic_score'];
 
 /** The training schedule and what the network predicts, from scheduler_config.json. */
 export function readScheduler(file: string, warnings: string[]): { schedule: DiscreteSchedule; prediction: 'eps' | 'v' } {
@@ -89,15 +126,16 @@ function tokenText(r: Reader): string {
   return typeof r.value === 'string' ? r.string() : r.field('content').string();
 }
 
-/** The pad token and sequence length, from tokenizer_config.json and special_tokens_map.json. */
-function readTokenizerConfig(dir: string, warnings: string[], rel: (...parts: string[]) => string): { pad: string; maxTokens: number; files: string[] } {
+/** The pad token and sequence length of the export's tokenizer folder `folder`, from tokenizer_config.json and special_tokens_map.json. */
+function readTokenizerConfig(root: string, folder: string, warnings: string[]): { pad: string; maxTokens: number; files: string[] } {
+  const dir = path.join(root, folder);
   const files: string[] = [];
   let pad: string | null = null;
   let maxTokens = 77;
   for (const name of ['special_tokens_map.json', 'tokenizer_config.json']) {
     const file = path.join(dir, name);
     if (!existsSync(file)) continue;
-    files.push(rel('tokenizer', name));
+    files.push(path.join(folder, name));
     const r = readJsonFile(file);
     if (r.has('pad_token') && r.field('pad_token').value !== null) pad = tokenText(r.field('pad_token'));
     // Unset lengths are written as a huge number (1e30): CLIP's 77 stands then.
@@ -134,19 +172,55 @@ const partConfig = (dir: string, part: string): Reader | null => {
 /** 2^(number of resolution levels - 1): how much a UNet or VAE scales between its ends. */
 const levelFactor = (config: Reader) => 2 ** (config.field('block_out_channels').array().length - 1);
 
-export function readExport(dir: string): ReadExport {
+/** The highest N of a model's `hidden_states.N` outputs (its last layer), or null when it has none. */
+function lastHiddenLayer(sig: ModelSignature): number | null {
+  const layers = sig.outputs.map((v) => /^hidden_states\.(\d+)$/.exec(v.name)?.[1]).filter((n): n is string => n !== undefined).map(Number);
+  return layers.length > 0 ? Math.max(...layers) : null;
+}
+
+/** A text encoder of the export, as found on disk. */
+interface FoundEncoder {
+  name: string;
+  file: string;
+  sig: ModelSignature;
+  tokenizer: { dir: string; pad: string; maxTokens: number };
+}
+
+export interface ReadExportOptions {
+  /**
+   * The expert's name in an ensemble: the expert is named so, and its encoders and conditioning
+   * are prefixed with it (`base.text_encoder`), so that several exports compose into one pack.
+   * @default none: the expert is `unet`, names are unprefixed
+   */
+  part?: string;
+}
+
+export function readExport(dir: string, options: ReadExportOptions = {}): ReadExport {
   const file = path.join(dir, MODEL_INDEX_FILE);
   const index = readJsonFile(file);
   const pipelineClass = index.field('_class_name').string();
-  if (existsSync(path.join(dir, 'text_encoder_2'))) throw new PackError(file, '', `${pipelineClass} has a second text encoder (text_encoder_2/): SDXL exports are not supported yet; Stable Diffusion 1.x and 2.x are`);
-  for (const rel of REQUIRED) if (!existsSync(path.join(dir, rel))) throw new PackError(path.join(dir, rel), '', `missing: a Stable Diffusion ONNX export has ${REQUIRED.join(', ')}`);
+  for (const rel of REQUIRED) if (!existsSync(path.join(dir, rel))) throw new PackError(path.join(dir, rel), '', `missing: a Stable Diffusion ONNX export has ${REQUIRED.join(', ')} and a text encoder`);
+  const prefix = options.part ? `${options.part}.` : '';
   const warnings: string[] = [];
   const rel = (...parts: string[]) => path.join(...parts);
   const layout: ExportLayout = existsSync(path.join(dir, 'unet', 'config.json')) ? 'optimum' : 'legacy';
   const files = [MODEL_INDEX_FILE, rel('scheduler', 'scheduler_config.json')];
   const { schedule, prediction } = readScheduler(path.join(dir, 'scheduler', 'scheduler_config.json'), warnings);
-  const tokenizer = readTokenizerConfig(path.join(dir, 'tokenizer'), warnings, rel);
-  files.push(...tokenizer.files);
+
+  // The text encoders there are, each with its tokenizer.
+  const encoders: FoundEncoder[] = [];
+  for (const { name, tokenizer } of TEXT_ENCODERS) {
+    const modelFile = path.join(dir, name, 'model.onnx');
+    if (!existsSync(modelFile)) continue;
+    for (const f of ['vocab.json', 'merges.txt']) if (!existsSync(path.join(dir, tokenizer, f))) throw new PackError(path.join(dir, tokenizer, f), '', `missing: ${name}/ needs its tokenizer (${tokenizer}/vocab.json and merges.txt)`);
+    const sig = signatureOf(modelFile);
+    tensor(modelFile, sig, 'inputs', 'input_ids');
+    const config = readTokenizerConfig(dir, tokenizer, warnings);
+    files.push(...config.files);
+    if (partConfig(dir, name)) files.push(rel(name, 'config.json'));
+    encoders.push({ name, file: modelFile, sig, tokenizer: { dir: tokenizer, pad: config.pad, maxTokens: config.maxTokens } });
+  }
+  if (encoders.length === 0) throw new PackError(path.join(dir, 'text_encoder', 'model.onnx'), '', 'missing: a Stable Diffusion ONNX export has a text encoder (text_encoder/, and text_encoder_2/ for SDXL)');
 
   // The UNet: what it takes and how big its latents are.
   const unetFile = path.join(dir, 'unet', 'model.onnx');
@@ -155,8 +229,10 @@ export function readExport(dir: string): ReadExport {
   tensor(unetFile, unet, 'inputs', 'timestep');
   const hidden = tensor(unetFile, unet, 'inputs', 'encoder_hidden_states');
   tensor(unetFile, unet, 'outputs', 'out_sample');
-  const extra = unet.inputs.map((v) => v.name).filter((n) => !['sample', 'timestep', 'encoder_hidden_states'].includes(n));
-  if (extra.length > 0) throw new PackError(unetFile, '', `takes ${extra.join(', ')}${extra.includes('time_ids') ? " (SDXL's micro-conditioning)" : ''}: not supported yet; Stable Diffusion 1.x / 2.x UNets take sample, timestep and encoder_hidden_states`);
+  const sdxl = unet.inputs.some((v) => v.name === 'time_ids');
+  const known = ['sample', 'timestep', 'encoder_hidden_states', ...(sdxl ? ['text_embeds', 'time_ids'] : [])];
+  const extra = unet.inputs.map((v) => v.name).filter((n) => !known.includes(n));
+  if (extra.length > 0) throw new PackError(unetFile, '', `takes ${extra.join(', ')}: not supported; a Stable Diffusion UNet takes ${known.join(', ')}${sdxl ? '' : ' (SDXL adds text_embeds and time_ids)'}`);
   const unetConfig = partConfig(dir, 'unet');
   if (unetConfig) files.push(rel('unet', 'config.json'));
   const channels = typeof sample.dims[1] === 'number' ? sample.dims[1] : unetConfig?.has('in_channels') ? unetConfig.field('in_channels').positiveInt() : 4;
@@ -168,22 +244,52 @@ export function readExport(dir: string): ReadExport {
     sampleSize = Array.isArray(s.value) ? s.array()[0]!.positiveInt() : s.positiveInt();
   } else if (fixed) sampleSize = fixed.height;
   else {
-    sampleSize = 64;
-    if (layout === 'optimum') warnings.push(`${unetFile}: no sample_size in unet/config.json: the default size is 512x512 (latents 64x64)`);
+    sampleSize = sdxl ? 128 : 64;
+    if (layout === 'optimum') warnings.push(`${unetFile}: no sample_size in unet/config.json: the default size is ${sampleSize * 8}x${sampleSize * 8} (latents ${sampleSize}x${sampleSize})`);
   }
   // Latent sides must survive the UNet's downsampling; legacy exports have no config: SD's 3 downsamplings.
   const multiple = unetConfig?.has('block_out_channels') ? levelFactor(unetConfig) : 8;
 
-  // The text encoder: its hidden states condition the UNet.
-  const textFile = path.join(dir, 'text_encoder', 'model.onnx');
-  const text = signatureOf(textFile);
-  tensor(textFile, text, 'inputs', 'input_ids');
-  const textHidden = tensor(textFile, text, 'outputs', 'last_hidden_state');
-  const [unetWidth, textWidth] = [hidden.dims[2], textHidden.dims[2]];
-  if (typeof unetWidth === 'number' && typeof textWidth === 'number' && unetWidth !== textWidth) {
-    throw new PackError(unetFile, '', `takes encoder_hidden_states of ${unetWidth} features, but text_encoder/model.onnx gives ${textWidth}: the parts are from different models`);
+  const expertName = options.part ?? 'unet';
+  const output = (e: FoundEncoder, name: string) => `${prefix}${e.name}.${name}`;
+  const conditioning: DerivedConditioning[] = [];
+  const encoderOutputs = new Map<FoundEncoder, Record<string, string>>(encoders.map((e) => [e, {}]));
+  let inputs: Record<string, string>;
+  if (!sdxl) {
+    // Stable Diffusion 1.x / 2.x: CLIP's last hidden states are the UNet's encoder_hidden_states.
+    const clip = encoders.find((e) => e.name === 'text_encoder');
+    if (!clip || encoders.length > 1) throw new PackError(unetFile, '', `takes no time_ids, so it is a Stable Diffusion 1.x / 2.x UNet, which is conditioned by text_encoder/ alone; this export has ${encoders.map((e) => `${e.name}/`).join(' and ')}`);
+    const textHidden = tensor(clip.file, clip.sig, 'outputs', 'last_hidden_state');
+    checkWidth(unetFile, hidden.dims[2], [{ label: 'text_encoder/model.onnx', width: textHidden.dims[2] }]);
+    encoderOutputs.get(clip)!.last_hidden_state = `${prefix}encoder_hidden_states`;
+    inputs = { [`${prefix}encoder_hidden_states`]: 'encoder_hidden_states' };
+  } else {
+    // SDXL: the penultimate hidden states of each encoder, joined on the feature axis (the base:
+    // CLIP-L's and bigG's, 768 + 1280; the refiner: bigG's), bigG's pooled text_embeds, and time_ids.
+    const bigG = encoders.find((e) => e.name === 'text_encoder_2');
+    if (!bigG) throw new PackError(path.join(dir, 'text_encoder_2', 'model.onnx'), '', `missing: the UNet takes time_ids and text_embeds (SDXL), which come with text_encoder_2/ (OpenCLIP bigG)`);
+    tensor(bigG.file, bigG.sig, 'outputs', 'text_embeds');
+    const timeIds = tensor(unetFile, unet, 'inputs', 'time_ids');
+    const idCount = timeIds.dims[1];
+    if (idCount !== 6 && idCount !== 5) throw new PackError(unetFile, '', `takes time_ids of [${timeIds.dims}]: SDXL's base takes 6 (original size, crop, target size), its refiner 5 (original size, crop, aesthetic score)`);
+    const penultimate = (e: FoundEncoder) => {
+      const last = lastHiddenLayer(e.sig);
+      if (last === null || last < 1) throw new PackError(e.file, '', `has no hidden_states.N outputs: SDXL conditions on each encoder's penultimate layer (export it with its hidden states, as Optimum does)`);
+      return { name: `hidden_states.${last - 1}`, width: tensor(e.file, e.sig, 'outputs', `hidden_states.${last - 1}`).dims[2] };
+    };
+    const joined = encoders.map((e) => ({ e, ...penultimate(e) }));
+    checkWidth(unetFile, hidden.dims[2], joined.map((j) => ({ label: `${j.e.name}/model.onnx ${j.name}`, width: j.width })));
+    for (const j of joined) encoderOutputs.get(j.e)![j.name] = output(j.e, j.name);
+    encoderOutputs.get(bigG)!.text_embeds = output(bigG, 'text_embeds');
+    const forceZeros = index.has('force_zeros_for_empty_prompt') ? index.field('force_zeros_for_empty_prompt').boolean() : idCount === 6;
+    if (!index.has('force_zeros_for_empty_prompt')) warnings.push(`${file}: no force_zeros_for_empty_prompt: ${forceZeros} is used (as diffusers' SDXL ${idCount === 6 ? 'base' : 'refiner'} exports say)`);
+    conditioning.push(
+      { name: `${prefix}encoder_hidden_states`, join: joined.map((j) => output(j.e, j.name)), ...(forceZeros && { zero_for_empty_negative: true }) },
+      { name: `${prefix}text_embeds`, join: [output(bigG, 'text_embeds')], ...(forceZeros && { zero_for_empty_negative: true }) },
+      { name: `${prefix}time_ids`, time_ids: idCount === 6 ? BASE_TIME_IDS : REFINER_TIME_IDS },
+    );
+    inputs = { [`${prefix}encoder_hidden_states`]: 'encoder_hidden_states', [`${prefix}text_embeds`]: 'text_embeds', [`${prefix}time_ids`]: 'time_ids' };
   }
-  if (partConfig(dir, 'text_encoder')) files.push(rel('text_encoder', 'config.json'));
 
   // The VAE decoder: latents / scaling_factor -> pixels.
   const vaeFile = path.join(dir, 'vae_decoder', 'model.onnx');
@@ -194,55 +300,66 @@ export function readExport(dir: string): ReadExport {
   const vaeConfig = partConfig(dir, 'vae_decoder');
   let scalingFactor = SD_VAE_SCALING_FACTOR;
   let factor = 8;
+  let upcast = false;
   if (!vaeConfig && layout === 'optimum') warnings.push(`${path.join(dir, 'vae_decoder')}: no config.json: scaling_factor ${SD_VAE_SCALING_FACTOR} and a factor of 8 (SD 1.x / 2.x) are used`);
   if (vaeConfig) {
     files.push(rel('vae_decoder', 'config.json'));
     if (vaeConfig.has('scaling_factor')) scalingFactor = vaeConfig.field('scaling_factor').number((n) => n > 0, 'a number > 0');
     else warnings.push(`${path.join(dir, 'vae_decoder', 'config.json')}: no scaling_factor: ${SD_VAE_SCALING_FACTOR} (SD 1.x / 2.x) is used`);
     if (vaeConfig.has('block_out_channels')) factor = levelFactor(vaeConfig);
+    if (vaeConfig.has('force_upcast')) upcast = vaeConfig.field('force_upcast').boolean();
     if (vaeConfig.has('latent_channels') && vaeConfig.field('latent_channels').positiveInt() !== channels) {
       vaeConfig.field('latent_channels').fail(`is ${vaeConfig.field('latent_channels').value}, but the UNet makes latents of ${channels} channels`);
     }
   }
 
   const sigmas = new DiscreteSigmas(schedule);
-  const latent: LatentSpec = { factor, multiple, fixed, preview_rgb: channels === SD_LATENT_RGB.length ? SD_LATENT_RGB : null };
+  const previewRgb = sdxl ? SDXL_LATENT_RGB : SD_LATENT_RGB;
+  const latent: LatentSpec = { factor, multiple, fixed, preview_rgb: channels === previewRgb.length ? previewRgb : null };
   const manifest: PackManifest = {
     format: PACK_FORMAT,
     name: path.basename(dir),
     description: `${pipelineClass} (${layout === 'optimum' ? "Optimum's" : 'the legacy diffusers'} ONNX layout, ${prediction === 'eps' ? 'epsilon' : 'v'}-prediction), read in place from ${dir}`,
-    encoders: [
-      {
-        name: 'text_encoder',
-        kind: 'clip-text',
-        model: rel('text_encoder', 'model.onnx'),
-        tokenizer: { vocab: rel('tokenizer', 'vocab.json'), merges: rel('tokenizer', 'merges.txt') },
-        pad_token: tokenizer.pad,
-        max_tokens: tokenizer.maxTokens,
-        outputs: { last_hidden_state: 'encoder_hidden_states' },
-      },
-    ],
+    encoders: encoders.map((e) => ({
+      name: `${prefix}${e.name}`,
+      kind: 'clip-text',
+      model: rel(e.name, 'model.onnx'),
+      tokenizer: { vocab: rel(e.tokenizer.dir, 'vocab.json'), merges: rel(e.tokenizer.dir, 'merges.txt') },
+      pad_token: e.tokenizer.pad,
+      max_tokens: e.tokenizer.maxTokens,
+      outputs: encoderOutputs.get(e)!,
+    })),
     base: {
       channels,
       size: sampleSize,
       latent,
       experts: [
         {
-          name: 'unet',
+          name: expertName,
           model: rel('unet', 'model.onnx'),
-          tensors: { x: 'sample', noise: 'timestep', output: 'out_sample' },
+          tensors: { x: 'sample', noise: 'timestep', output: 'out_sample', ...(Object.entries(inputs).some(([c, onnx]) => c !== onnx) && { inputs }) },
           sigma_lo: 0,
           sigma_hi: null,
           parameterization: { type: prediction, schedule },
-          inputs: ['encoder_hidden_states'],
+          inputs: Object.keys(inputs),
           max_batch: 8,
         },
       ],
     },
-    decode: { name: 'decode', model: rel('vae_decoder', 'model.onnx'), scaling_factor: scalingFactor, tensors: { input: 'latent_sample', output: 'sample' } },
+    decode: { name: 'decode', model: rel('vae_decoder', 'model.onnx'), scaling_factor: scalingFactor, tensors: { input: 'latent_sample', output: 'sample' }, ...(upcast && { upcast }) },
     super_resolution: [],
-    // diffusers' default guidance (7.5); DPM++ 2M over a Karras schedule of the training sigmas, as A1111 does.
-    defaults: { sampler: 'dpmpp-2m', steps: 25, sigma_min: sigmas.sigmaMin, sigma_max: sigmas.sigmaMax, rho: 7, guidance: 7.5, paint_weight: 1 },
+    ...(conditioning.length > 0 && { conditioning }),
+    // SDXL's buckets where its UNet is the 1024-pixel one; else the trained size alone.
+    recommended_sizes: sdxl && !fixed && sampleSize * factor === 1024 ? SDXL_SIZES : [[(fixed?.width ?? sampleSize) * factor, (fixed?.height ?? sampleSize) * factor]],
+    // DPM++ 2M over a Karras schedule of the training sigmas, as A1111 does; diffusers' default guidance (7.5; SDXL's 5).
+    defaults: { sampler: 'dpmpp-2m', steps: 25, sigma_min: sigmas.sigmaMin, sigma_max: sigmas.sigmaMax, rho: 7, guidance: sdxl ? 5 : 7.5, paint_weight: 1 },
   };
   return { file, manifest, layout, warnings, files };
+}
+
+/** Checks the UNet's text width is the sum of what the encoders give (where both are known). */
+function checkWidth(unetFile: string, want: number | string | undefined, parts: { label: string; width: number | string | undefined }[]): void {
+  if (typeof want !== 'number' || !parts.every((p) => typeof p.width === 'number')) return;
+  const sum = parts.reduce((n, p) => n + (p.width as number), 0);
+  if (sum !== want) throw new PackError(unetFile, '', `takes encoder_hidden_states of ${want} features, but ${parts.map((p) => `${p.label} gives ${p.width}`).join(' and ')}: the parts are from different models`);
 }

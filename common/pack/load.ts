@@ -2,9 +2,11 @@
  * Loading and validating a model pack. Every problem is a PackError naming the file and field.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PackError } from '../errors.ts';
+import { hashFile } from './file-hash.ts';
+import { baseAndRefiner, composeEnsemble, ENSEMBLE_FORMAT, readEnsemble, type Ensemble } from './ensemble.ts';
 import { MODEL_INDEX_FILE, readExport, type ExportLayout } from './export.ts';
 import { Reader, readJsonFile, type Json } from './json-reader.ts';
 import { readModelSignature, type ModelSignature } from './onnx-signature.ts';
@@ -15,7 +17,11 @@ import {
   MANIFEST_FILE,
   PACK_FORMAT,
   type DecodeStage,
+  type DerivedConditioning,
   type DiscreteSchedule,
+  type ExpertTensorNames,
+  expertInputName,
+  MICRO_FIELDS,
   type LatentSpec,
   type TokenizerFiles,
   type EncoderKind,
@@ -28,8 +34,11 @@ import {
   type SuperResolutionStage,
 } from './manifest.ts';
 
-/** Where a pack came from: an ediff pack (`pack.json`), or an export folder read in place. */
-export type PackSource = { kind: 'pack' } | { kind: 'export'; layout: ExportLayout; warnings: string[] };
+/** Where a pack came from: an ediff pack (`pack.json`), an export folder read in place, or an ensemble of export folders. */
+export type PackSource =
+  | { kind: 'pack' }
+  | { kind: 'export'; layout: ExportLayout; warnings: string[] }
+  | { kind: 'ensemble'; parts: { name: string; dir: string; layout: ExportLayout }[]; warnings: string[] };
 
 /** A loaded, validated pack. */
 export interface Pack {
@@ -38,6 +47,8 @@ export interface Pack {
   /** sha256 over the manifest and every file of the pack (see hashFile): two nodes serve the same model iff equal. */
   hash: string;
   source: PackSource;
+  /** What was loaded, with absolute paths (packFlags gives the flags that load it again). */
+  location: PackLocation;
 }
 
 const ENCODER_KINDS: readonly EncoderKind[] = ['t5-text', 'clip-text', 'clip-image'];
@@ -75,11 +86,28 @@ function readExpert(r: Reader): ExpertSpec {
     sigma_hi: hi.value === null ? null : hi.number((n) => n > 0, 'a number > 0 or null (infinity)'),
     parameterization: readParameterization(r.field('parameterization')),
     inputs: r.field('inputs').array().map((i) => i.string()),
-    ...(r.has('tensors') && { tensors: { x: r.field('tensors').field('x').string(), noise: r.field('tensors').field('noise').string(), output: r.field('tensors').field('output').string() } }),
+    ...(r.has('tensors') && { tensors: readTensorNames(r.field('tensors')) }),
     ...(r.has('guidance') && { guidance: r.field('guidance').number((n) => n >= 0, 'a number >= 0') }),
     ...(r.has('max_batch') && { max_batch: r.field('max_batch').positiveInt() }),
     ...(r.has('max_delay_ms') && { max_delay_ms: r.field('max_delay_ms').number((n) => n >= 0, 'a number >= 0') }),
   };
+}
+
+function readTensorNames(r: Reader): ExpertTensorNames {
+  return {
+    x: r.field('x').string(),
+    noise: r.field('noise').string(),
+    output: r.field('output').string(),
+    ...(r.has('inputs') && { inputs: r.field('inputs').stringMap() }),
+  };
+}
+
+function readDerived(r: Reader): DerivedConditioning {
+  const name = r.field('name').string();
+  if (r.has('time_ids')) return { name, time_ids: r.field('time_ids').array().map((f) => f.oneOf(MICRO_FIELDS, 'micro-conditioning field')) };
+  const join = r.field('join').array().map((f) => f.string());
+  if (join.length === 0) r.field('join').fail('must name at least one encoder output');
+  return { name, join, ...(r.has('zero_for_empty_negative') && { zero_for_empty_negative: r.field('zero_for_empty_negative').boolean() }) };
 }
 
 function readSampling(r: Reader): SamplingDefaults {
@@ -130,6 +158,7 @@ function readDecode(r: Reader): DecodeStage {
     model: r.field('model').string(),
     scaling_factor: r.field('scaling_factor').number((n) => n > 0, 'a number > 0'),
     tensors: tensors ? { input: tensors.field('input').string(), output: tensors.field('output').string() } : { input: 'latent_sample', output: 'sample' },
+    ...(r.has('upcast') && { upcast: r.field('upcast').boolean() }),
   };
 }
 
@@ -163,6 +192,14 @@ function readManifest(file: string, json: Json): PackManifest {
         experts: s.field('experts').array().map(readExpert),
       }),
     ),
+    ...(r.has('conditioning') && { conditioning: r.field('conditioning').array().map(readDerived) }),
+    ...(r.has('recommended_sizes') && {
+      recommended_sizes: r.field('recommended_sizes').array().map((size): [number, number] => {
+        const [w, h] = size.array();
+        if (!w || !h || size.array().length !== 2) size.fail('must be [width, height]');
+        return [w.positiveInt(), h.positiveInt()];
+      }),
+    }),
     defaults: {
       ...readSampling(defaults),
       guidance: defaults.field('guidance').number((n) => n >= 0, 'a number >= 0'),
@@ -196,12 +233,14 @@ class PackChecker {
   constructor(
     readonly dir: string,
     readonly file: string,
+    /** Files must lie inside the pack folder (all but ensembles, which name export folders). */
+    readonly contained: boolean,
   ) {}
 
-  /** Checks a named file exists inside the pack; returns its absolute path. */
+  /** Checks a named file exists (inside the pack, unless it names other folders); returns its absolute path. */
   fileAt(field: string, rel: string): string {
     const abs = path.resolve(this.dir, rel);
-    if (path.relative(this.dir, abs).startsWith('..')) throw new PackError(this.file, field, `${rel} points outside the pack folder`);
+    if (this.contained && path.relative(this.dir, abs).startsWith('..')) throw new PackError(this.file, field, `${rel} points outside the pack folder`);
     if (!existsSync(abs)) throw new PackError(this.file, field, `file not found: ${abs}`);
     this.files.add(rel);
     return abs;
@@ -240,8 +279,8 @@ class PackChecker {
 }
 
 /** Checks every file and name the manifest refers to; returns the files the pack is made of. */
-export function checkPack(dir: string, file: string, m: PackManifest): Set<string> {
-  const c = new PackChecker(dir, file);
+export function checkPack(dir: string, file: string, m: PackManifest, contained = true): Set<string> {
+  const c = new PackChecker(dir, file, contained);
   const conditioning = new Set<string>();
   const encoderNames = new Set<string>();
   m.encoders.forEach((e, i) => {
@@ -259,6 +298,13 @@ export function checkPack(dir: string, file: string, m: PackManifest): Set<strin
       conditioning.add(name);
     }
   });
+  const encoderOutputs = new Set(conditioning);
+  (m.conditioning ?? []).forEach((d, i) => {
+    const at = `conditioning[${i}]`;
+    if (conditioning.has(d.name)) throw new PackError(c.file, `${at}.name`, `conditioning ${d.name} is produced twice`);
+    if ('join' in d) for (const source of d.join) if (!encoderOutputs.has(source)) throw new PackError(c.file, `${at}.join`, `${source} is no encoder's output (known: ${[...encoderOutputs].join(', ')})`);
+    conditioning.add(d.name);
+  });
   if (m.paint) {
     if (!conditioning.has(m.paint.tokens)) throw new PackError(c.file, 'paint.tokens', `${m.paint.tokens} is no encoder's output`);
     const enc = m.encoders.find((e) => e.name === m.paint!.encoder);
@@ -271,10 +317,11 @@ export function checkPack(dir: string, file: string, m: PackManifest): Set<strin
       for (const input of e.inputs) {
         const builtin = (BUILTIN_EXPERT_INPUTS as readonly string[]).includes(input);
         if (builtin && !m.paint) throw new PackError(c.file, `${at}.inputs`, `${input} needs a paint section in the manifest`);
-        if (!builtin && !conditioning.has(input)) throw new PackError(c.file, `${at}.inputs`, `${input} is no encoder's output (known: ${[...conditioning, ...BUILTIN_EXPERT_INPUTS].join(', ')})`);
+        if (!builtin && !conditioning.has(input)) throw new PackError(c.file, `${at}.inputs`, `${input} is no encoder's output or derived conditioning (known: ${[...conditioning, ...BUILTIN_EXPERT_INPUTS].join(', ')})`);
       }
       const io = expertIo(e);
-      c.signature(`${at}.model`, e.model, [io.x, io.noise, ...extraInputs, ...e.inputs], [io.output]);
+      for (const name of Object.keys(io.inputs ?? {})) if (!e.inputs.includes(name)) throw new PackError(c.file, `${at}.tensors.inputs`, `${name} is not among the expert's inputs (${e.inputs.join(', ')})`);
+      c.signature(`${at}.model`, e.model, [io.x, io.noise, ...extraInputs, ...e.inputs.map((name) => expertInputName(e, name))], [io.output]);
     });
   };
   checkExperts('base.experts', m.base.experts, []);
@@ -295,69 +342,73 @@ export function checkPack(dir: string, file: string, m: PackManifest): Set<strin
   return c.files;
 }
 
-/** Files up to this size are hashed whole; larger ones (UNet weights, 3-10 GB) are sampled. */
-const WHOLE_HASH_BYTES = 64 * 1024 * 1024;
-const SAMPLES = 16;
-const SAMPLE_BYTES = 1024 * 1024;
-
 /**
- * Adds a file to the pack hash: its size and content; past WHOLE_HASH_BYTES, its size and 16
- * evenly spaced 1 MiB samples (first and last included). Every process of a cluster hashes the
- * pack at start, and reading 10 GB each time would take minutes; two exports that differ only
- * between the samples of a weights file of the same size would get one hash.
+ * What to load: a folder (an ediff pack, an ensemble pack.json or an export), or SDXL's base
+ * export with its refiner (`--pack BASE --refiner REFINER [--refiner-at F]`).
  */
-function hashFile(hash: ReturnType<typeof createHash>, file: string): void {
-  const size = statSync(file).size;
-  hash.update(`${size}:`);
-  if (size <= WHOLE_HASH_BYTES) {
-    hash.update(readFileSync(file));
-    return;
-  }
-  const fd = openSync(file, 'r');
-  try {
-    const sample = Buffer.alloc(SAMPLE_BYTES);
-    for (let i = 0; i < SAMPLES; i++) {
-      const offset = Math.floor(((size - SAMPLE_BYTES) * i) / (SAMPLES - 1));
-      hash.update(sample.subarray(0, readSync(fd, sample, 0, SAMPLE_BYTES, offset)));
-    }
-  } finally {
-    closeSync(fd);
-  }
+export type PackLocation = string | { dir: string; refiner: string; refinerAt?: number };
+
+/** The command-line flags that load the same pack in another process. */
+export function packFlags(location: PackLocation): string[] {
+  if (typeof location === 'string') return ['--pack', location];
+  return ['--pack', location.dir, '--refiner', location.refiner, ...(location.refinerAt !== undefined ? ['--refiner-at', String(location.refinerAt)] : [])];
 }
 
-/**
- * Loads and validates a pack: `DIR/pack.json` (an ediff pack), or an export folder as it ships,
- * detected by its `model_index.json` (Hugging Face Optimum's ONNX export of Stable Diffusion, or
- * the legacy diffusers ONNX layout; see export.ts). Hashes the pack.
- */
-export function loadPack(dir: string): Pack {
-  const abs = path.resolve(dir);
-  const manifestFile = path.join(abs, MANIFEST_FILE);
-  let file: string;
-  let manifest: PackManifest;
-  let source: PackSource;
-  const extra: string[] = [];
-  if (existsSync(manifestFile)) {
-    file = manifestFile;
-    manifest = readManifest(file, readJsonFile(file).value);
-    source = { kind: 'pack' };
-  } else if (existsSync(path.join(abs, MODEL_INDEX_FILE))) {
-    const read = readExport(abs);
-    file = read.file;
-    manifest = read.manifest;
-    source = { kind: 'export', layout: read.layout, warnings: read.warnings };
-    extra.push(...read.files);
-  } else if (!existsSync(abs)) {
-    throw new PackError(abs, '', 'no such folder');
-  } else {
-    throw new PackError(abs, '', `neither ${MANIFEST_FILE} (an ediff pack) nor ${MODEL_INDEX_FILE} (a diffusers or Optimum ONNX export) is here`);
+/** The inverse of packFlags: --pack, --refiner and --refiner-at as a location (an Error naming a bad flag). */
+export function locationFromFlags(dir: string, refiner: string | undefined, refinerAt: string | undefined): PackLocation {
+  if (refiner === undefined) {
+    if (refinerAt !== undefined) throw new Error('--refiner-at needs --refiner');
+    return dir;
   }
-  const files = checkPack(abs, file, manifest);
+  const at = refinerAt === undefined ? undefined : Number(refinerAt);
+  if (at !== undefined && !(at > 0 && at < 1)) throw new Error(`--refiner-at must be a fraction in (0, 1) (diffusers' denoising_end), got ${JSON.stringify(refinerAt)}`);
+  return { dir, refiner, ...(at !== undefined && { refinerAt: at }) };
+}
+
+/** What was assumed while reading an export folder or ensemble (the nodes log it). */
+export const packWarnings = (pack: Pack): string[] => (pack.source.kind === 'pack' ? [] : pack.source.warnings);
+
+/**
+ * Loads and validates a pack: `DIR/pack.json` (an ediff pack, or an ensemble of export folders),
+ * an export folder as it ships, detected by its `model_index.json` (Hugging Face Optimum's ONNX
+ * export of Stable Diffusion or SDXL, or the legacy diffusers ONNX layout; see export.ts), or a
+ * base export with its refiner (ensemble.ts). Hashes the pack.
+ */
+export function loadPack(location: PackLocation): Pack {
+  const abs = path.resolve(typeof location === 'string' ? location : location.dir);
+  const { file, manifest, source, extra } = readLocation(abs, location);
+  const files = checkPack(abs, file, manifest, source.kind !== 'ensemble');
   const hash = createHash('sha256');
   hash.update(JSON.stringify(manifest));
   for (const rel of [...new Set([...files, ...extra])].sort()) {
     hash.update(rel);
-    hashFile(hash, path.join(abs, rel));
+    hashFile(hash, path.resolve(abs, rel));
   }
-  return { dir: abs, manifest, hash: hash.digest('hex'), source };
+  const absolute: PackLocation = typeof location === 'string' ? abs : { ...location, dir: abs, refiner: path.resolve(location.refiner) };
+  return { dir: abs, manifest, hash: hash.digest('hex'), source, location: absolute };
+}
+
+/** The manifest of a location, the file its errors name, and the files besides those the manifest names. */
+function readLocation(abs: string, location: PackLocation): { file: string; manifest: PackManifest; source: PackSource; extra: string[] } {
+  const composed = (file: string, ensemble: Ensemble) => {
+    const c = composeEnsemble(abs, file, ensemble);
+    return { file, manifest: c.manifest, source: { kind: 'ensemble' as const, parts: c.parts, warnings: c.warnings }, extra: c.files };
+  };
+  const manifestFile = path.join(abs, MANIFEST_FILE);
+  const indexFile = path.join(abs, MODEL_INDEX_FILE);
+  if (typeof location !== 'string') {
+    if (!existsSync(indexFile)) throw new PackError(indexFile, '', `missing: --refiner composes two export folders, and ${abs} is not one`);
+    return composed(indexFile, baseAndRefiner(abs, path.resolve(location.refiner), location.refinerAt));
+  }
+  if (existsSync(manifestFile)) {
+    const json = readJsonFile(manifestFile);
+    if (json.field('format').value === ENSEMBLE_FORMAT) return composed(manifestFile, readEnsemble(json));
+    return { file: manifestFile, manifest: readManifest(manifestFile, json.value), source: { kind: 'pack' }, extra: [] };
+  }
+  if (existsSync(indexFile)) {
+    const read = readExport(abs);
+    return { file: read.file, manifest: read.manifest, source: { kind: 'export', layout: read.layout, warnings: read.warnings }, extra: read.files };
+  }
+  if (!existsSync(abs)) throw new PackError(abs, '', 'no such folder');
+  throw new PackError(abs, '', `neither ${MANIFEST_FILE} (an ediff pack or ensemble) nor ${MODEL_INDEX_FILE} (a diffusers or Optimum ONNX export) is here`);
 }

@@ -10,12 +10,14 @@
  * - a text encoder takes `input_ids` int64 [B, max_tokens]; an image encoder takes `image`
  *   float32 [B, 3, image_size, image_size] in [-1, 1]; their outputs are mapped to
  *   conditioning names by `outputs`;
- * - an expert whose model uses other names for x, the noise level and its output says so in
- *   `tensors` (a Stable Diffusion UNet: `sample`, `timestep`, `out_sample`);
+ * - an expert whose model uses other names for x, the noise level, its output or its
+ *   conditioning inputs says so in `tensors` (a Stable Diffusion UNet: `sample`, `timestep`,
+ *   `out_sample`);
  * - a latent pack has `base.latent` and a `decode` stage (a VAE decoder, `latent_sample` ->
  *   `sample` unless `tensors` says otherwise); its SR stages start at the decoded default size.
  *
- * A Stable Diffusion export folder needs no pack.json: export.ts reads it into this same form.
+ * A Stable Diffusion export folder needs no pack.json: export.ts reads it into this same form;
+ * an ensemble of export folders (`ediff-ensemble/1`, ensemble.ts) is composed into it too.
  */
 import type { DiscreteSchedule } from '../sampling/discrete-schedule.ts';
 import type { SamplerName } from '../sampling/samplers.ts';
@@ -65,6 +67,8 @@ export interface ExpertTensorNames {
   x: string;
   noise: string;
   output: string;
+  /** The ONNX input each conditioning input is fed to, where the names differ (an ensemble's `base.text_embeds` -> `text_embeds`). */
+  inputs?: Record<string, string>;
 }
 
 export interface ExpertSpec {
@@ -77,7 +81,7 @@ export interface ExpertSpec {
   /** Upper end (exclusive); null = infinity. */
   sigma_hi: number | null;
   parameterization: Parameterization;
-  /** Conditioning inputs the expert consumes: encoder outputs, `paint`, `paint_weight`. */
+  /** Conditioning inputs the expert consumes: encoder outputs, derived conditioning, `paint`, `paint_weight`. */
   inputs: string[];
   /** Classifier-free guidance scale for this expert; falls back to the pack default. */
   guidance?: number;
@@ -86,6 +90,22 @@ export interface ExpertSpec {
   /** Dynamic batcher: longest wait for a fuller batch, in ms. @default 2 */
   max_delay_ms?: number;
 }
+
+/** The values SDXL's micro-conditioning (`time_ids`) is made of, in the order a pack lists them. */
+export const MICRO_FIELDS = ['original_height', 'original_width', 'crop_top', 'crop_left', 'target_height', 'target_width', 'aesthetic_score'] as const;
+export type MicroField = (typeof MICRO_FIELDS)[number];
+
+/**
+ * Conditioning the pipeline makes for each branch out of encoder outputs and the request (the
+ * encoder node serves it beside the encoders' own outputs):
+ * - `join`: encoder outputs concatenated on their last (feature) axis, in order: SDXL's base
+ *   takes CLIP-L's and OpenCLIP bigG's penultimate hidden states as one 2048-wide sequence. With
+ *   `zero_for_empty_negative`, the negative branch of an empty negative prompt is all zeros
+ *   instead (diffusers' `force_zeros_for_empty_prompt`);
+ * - `time_ids`: the listed micro-conditioning values as a vector (SDXL's base: original size,
+ *   crop, target size; its refiner: original size, crop, aesthetic score).
+ */
+export type DerivedConditioning = { name: string; join: string[]; zero_for_empty_negative?: boolean } | { name: string; time_ids: MicroField[] };
 
 export interface SamplingDefaults {
   sampler: SamplerName;
@@ -136,6 +156,8 @@ export interface DecodeStage {
   scaling_factor: number;
   /** ONNX names of the decoder's latent input and its image output. */
   tensors: { input: string; output: string };
+  /** Run a float16 decoder in float32 (diffusers' `force_upcast`: SDXL's VAE overflows in float16). */
+  upcast?: boolean;
 }
 
 export interface PackManifest {
@@ -148,6 +170,10 @@ export interface PackManifest {
   decode?: DecodeStage;
   paint?: PaintSpec;
   super_resolution: SuperResolutionStage[];
+  /** Conditioning made from encoder outputs and the request (see DerivedConditioning). */
+  conditioning?: DerivedConditioning[];
+  /** Output sizes the pack's models were trained for, [width, height] (SDXL's aspect-ratio buckets); the default first. */
+  recommended_sizes?: [number, number][];
   defaults: SamplingDefaults & { guidance: number; paint_weight: number };
 }
 
@@ -156,6 +182,19 @@ export const imageStageNames = (m: PackManifest): string[] => [...(m.decode ? [m
 
 /** Channels of the images SR stages take and make: RGB after a decode stage, else the base stage's. */
 export const imageChannels = (m: PackManifest): number => (m.decode ? 3 : m.base.channels);
+
+/** Every expert of the pack: the base stage's, then each SR stage's. */
+export const allExperts = (m: PackManifest): ExpertSpec[] => [...m.base.experts, ...m.super_resolution.flatMap((s) => s.experts)];
+
+/**
+ * The encoders whose outputs some expert consumes (directly, or through derived conditioning),
+ * or whose tokenizer paint-with-words uses: the only ones the encoder node loads and runs.
+ */
+export function usedEncoders(m: PackManifest): EncoderSpec[] {
+  const consumed = new Set(allExperts(m).flatMap((e) => e.inputs));
+  for (const d of m.conditioning ?? []) if ('join' in d && consumed.has(d.name)) for (const name of d.join) consumed.add(name);
+  return m.encoders.filter((e) => e.name === m.paint?.encoder || Object.values(e.outputs).some((name) => consumed.has(name)));
+}
 
 /** Guidance of an SR expert that sets none: SR stages run unguided unless the pack says otherwise. */
 export const SR_DEFAULT_GUIDANCE = 1;
@@ -172,6 +211,9 @@ export function expertFor<E>(experts: readonly E[], sigma: number, specOf: (e: E
   if (expert === undefined) throw new RangeError(`no expert owns sigma ${sigma}`);
   return expert;
 }
+
+/** The ONNX input a conditioning input of an expert is fed to. */
+export const expertInputName = (e: Pick<ExpertSpec, 'tensors'>, conditioning: string): string => e.tensors?.inputs?.[conditioning] ?? conditioning;
 
 /** The ONNX names of an expert's input, its noise-level input and the output it returns. */
 export function expertIo(e: Pick<ExpertSpec, 'parameterization' | 'tensors'>): ExpertTensorNames {

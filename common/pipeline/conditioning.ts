@@ -3,7 +3,7 @@
  * classifier-free guidance asks the encoders for (a BranchRequest), the tensors it encodes to (a
  * Conditioning), and which of them each expert consumes.
  */
-import type { ExpertSpec } from '../pack/manifest.ts';
+import type { ExpertSpec, MicroField } from '../pack/manifest.ts';
 import type { Tensor } from '../tensor.ts';
 
 /** Conditioning tensors by name, one sample (no batch axis). */
@@ -29,10 +29,17 @@ export interface BranchRequest {
   paintWeight: number;
   /** Refuse a paint phrase that is not in the prompt (else skip it). */
   paintRequired: boolean;
+  /** The negative (unconditional) branch: an empty one may be all zeros (see DerivedConditioning). */
+  negative?: boolean;
+  /** The values of the pack's `time_ids` (SDXL's micro-conditioning); only for packs that take them. */
+  micro?: MicroConditioning;
 }
 
+/** SDXL's micro-conditioning of one branch, in pixels (the aesthetic score is the refiner's). */
+export type MicroConditioning = Record<MicroField, number>;
+
 /** The branch for an unconditional (or negative) prompt: no style, no paint. */
-export const unconditionalBranch = (prompt: string): BranchRequest => ({ prompt, style: null, paint: [], paintWeight: 0, paintRequired: false });
+export const unconditionalBranch = (prompt: string, micro?: MicroConditioning): BranchRequest => ({ prompt, style: null, paint: [], paintWeight: 0, paintRequired: false, negative: true, ...(micro && { micro }) });
 
 /** An expert that consumes no conditioning, or guidance 1, needs only the conditional branch. */
 export const needsUnconditional = (expert: ExpertSpec, guidance: number) => guidance !== 1 && expert.inputs.length > 0;

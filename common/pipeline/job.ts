@@ -69,14 +69,14 @@ export async function runJob(backend: PipelineBackend, request: GenerateRequest,
   const r = resolveRequest(m, request);
   const { signal, onProgress } = options;
   const previews = options.previews && options.previews.every > 0 && hasPreviews(m) ? options.previews : null;
-  const branch = (prompt: string, paintRequired: boolean): BranchRequest => ({ prompt, style: r.style, paint: r.paint, paintWeight: r.paintWeight, paintRequired });
+  const branch = (prompt: string, paintRequired: boolean): BranchRequest => ({ prompt, style: r.style, paint: r.paint, paintWeight: r.paintWeight, paintRequired, ...(r.micro && { micro: r.micro.cond }) });
   const warnings = new Set<string>();
   const encode = async (request: BranchRequest): Promise<Conditioning> => {
     const encoded = await backend.encode(request, signal);
     for (const w of encoded.warnings) warnings.add(w);
     return encoded.conditioning;
   };
-  const uncond = await encode(unconditionalBranch(r.negativePrompt));
+  const uncond = await encode(unconditionalBranch(r.negativePrompt, r.micro?.uncond));
   const first: Branches = { cond: await encode(branch(r.prompt, true)), uncond };
   const second: Branches | null = r.promptSwitch ? { cond: await encode(branch(r.promptSwitch.prompt, false)), uncond } : null;
   const switchStep = r.promptSwitch ? Math.round(r.promptSwitch.atFraction * r.steps) : Infinity;
@@ -102,7 +102,7 @@ export async function runJob(backend: PipelineBackend, request: GenerateRequest,
       experts: await backend.baseExperts(),
       sampling: { ...m.defaults, sampler: r.sampler, steps: r.steps },
       dims: r.baseDims,
-      guidance: (e) => r.guidance ?? e.guidance ?? m.defaults.guidance,
+      guidance: (e) => r.expertGuidance[e.name] ?? r.guidance ?? e.guidance ?? m.defaults.guidance,
       branchesAt: (step) => (second && step >= switchStep ? second : first),
       rng,
       initialNoise: r.noise?.data ?? null,

@@ -3,7 +3,8 @@
  * checked, errors naming the field (InvalidArgumentError).
  */
 import { InvalidArgumentError } from '../errors.ts';
-import type { PackManifest, SuperResolutionStage } from '../pack/manifest.ts';
+import type { MicroField, PackManifest, SuperResolutionStage } from '../pack/manifest.ts';
+import type { MicroConditioning } from './conditioning.ts';
 import { MAX_SEED } from '../rng.ts';
 import { SAMPLERS, isSamplerName, type SamplerName } from '../sampling/samplers.ts';
 import type { Tensor } from '../tensor.ts';
@@ -49,7 +50,24 @@ export interface GenerateRequest {
   paint?: PaintRegion[];
   /** @default the pack's paint_weight */
   paintWeight?: number;
+  /** Guidance scale of single base experts by name (SDXL: `base`, `refiner`); wins over `guidance`. */
+  expertGuidance?: Record<string, number>;
+  /** SDXL micro-conditioning: the size the image is said to come from. @default the output's width and height */
+  originalWidth?: number;
+  originalHeight?: number;
+  /** SDXL micro-conditioning: the crop's top-left corner in the original. @default 0, 0 */
+  cropTop?: number;
+  cropLeft?: number;
+  /** SDXL refiner: the aesthetic score the image is conditioned on. @default 6 */
+  aestheticScore?: number;
+  /** SDXL refiner: the aesthetic score of the negative branch. @default 2.5 */
+  negativeAestheticScore?: number;
 }
+
+/** SDXL's defaults (diffusers' StableDiffusionXLImg2ImgPipeline). */
+export const DEFAULT_AESTHETIC_SCORE = 6;
+export const DEFAULT_NEGATIVE_AESTHETIC_SCORE = 2.5;
+export const MAX_AESTHETIC_SCORE = 10;
 
 export interface ResolvedRequest {
   prompt: string;
@@ -60,6 +78,9 @@ export interface ResolvedRequest {
   sampler: SamplerName;
   steps: number;
   guidance: number | null;
+  expertGuidance: Record<string, number>;
+  /** The time_ids values of each branch (packs with micro-conditioning), else null. */
+  micro: { cond: MicroConditioning; uncond: MicroConditioning } | null;
   /** The output image's width and height in pixels. */
   width: number;
   height: number;
@@ -151,9 +172,13 @@ export function checkBaseDims(m: PackManifest, field: string, dims: readonly num
   }
 }
 
+/** The micro-conditioning fields a pack's time_ids take. */
+const microFields = (m: PackManifest): Set<MicroField> => new Set((m.conditioning ?? []).flatMap((d) => ('time_ids' in d ? d.time_ids : [])));
+
 /** What requests to this pack may use (DescribePipeline's features; a request for another is refused). */
 export function packFeatures(m: PackManifest): string[] {
   const latent = m.base.latent;
+  const micro = microFields(m);
   return [
     'negative-prompt',
     'prompt-switch',
@@ -163,7 +188,45 @@ export function packFeatures(m: PackManifest): string[] {
     ...(m.super_resolution.length > 0 ? ['super-resolution'] : []),
     ...(latent ? ['width-height'] : []),
     ...(!latent || latent.preview_rgb ? ['previews'] : []),
+    ...(micro.has('original_height') || micro.has('crop_top') ? ['micro-conditioning'] : []),
+    ...(micro.has('aesthetic_score') ? ['aesthetic-score'] : []),
   ];
+}
+
+/** The time_ids values of the two branches, or null for a pack without micro-conditioning (which refuses them). */
+function resolveMicro(m: PackManifest, r: GenerateRequest, width: number, height: number): ResolvedRequest['micro'] {
+  const fields = microFields(m);
+  const sizeFields = { originalWidth: 'original_width', originalHeight: 'original_height', cropTop: 'crop_top', cropLeft: 'crop_left' } as const;
+  for (const [key, field] of Object.entries(sizeFields)) {
+    if (r[key as keyof typeof sizeFields] !== undefined && !fields.has(field)) throw new InvalidArgumentError(field, `pack ${m.name} does not take micro-conditioning (SDXL's original size and crop)`);
+  }
+  for (const [key, field] of [['aestheticScore', 'aesthetic_score'], ['negativeAestheticScore', 'negative_aesthetic_score']] as const) {
+    if (r[key] !== undefined && !fields.has('aesthetic_score')) throw new InvalidArgumentError(field, `pack ${m.name} does not take an aesthetic score (SDXL's refiner does)`);
+  }
+  if (fields.size === 0) return null;
+  const side = (field: string, value: number | undefined, fallback: number) => checkNumber(field, value ?? fallback, 0, 4 * MAX_SIDE, true);
+  const shared = {
+    original_height: side('original_height', r.originalHeight, height),
+    original_width: side('original_width', r.originalWidth, width),
+    crop_top: side('crop_top', r.cropTop, 0),
+    crop_left: side('crop_left', r.cropLeft, 0),
+    target_height: height,
+    target_width: width,
+  };
+  return {
+    cond: { ...shared, aesthetic_score: checkNumber('aesthetic_score', r.aestheticScore ?? DEFAULT_AESTHETIC_SCORE, 0, MAX_AESTHETIC_SCORE) },
+    uncond: { ...shared, aesthetic_score: checkNumber('negative_aesthetic_score', r.negativeAestheticScore ?? DEFAULT_NEGATIVE_AESTHETIC_SCORE, 0, MAX_AESTHETIC_SCORE) },
+  };
+}
+
+/** Guidance scales by base expert name; an unknown expert is refused. */
+function resolveExpertGuidance(m: PackManifest, given: Record<string, number> | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, scale] of Object.entries(given ?? {})) {
+    if (!m.base.experts.some((e) => e.name === name)) throw new InvalidArgumentError(`expert_guidance.${name}`, `pack ${m.name} has no base expert ${name} (it has ${m.base.experts.map((e) => e.name).join(', ')})`);
+    out[name] = checkNumber(`expert_guidance.${name}`, scale, 0, MAX_GUIDANCE);
+  }
+  return out;
 }
 
 export function resolveRequest(m: PackManifest, r: GenerateRequest): ResolvedRequest {
@@ -194,6 +257,8 @@ export function resolveRequest(m: PackManifest, r: GenerateRequest): ResolvedReq
     sampler,
     steps: checkNumber('steps', r.steps ?? m.defaults.steps, 1, MAX_STEPS, true),
     guidance: r.guidance === undefined ? null : checkNumber('guidance', r.guidance, 0, MAX_GUIDANCE),
+    expertGuidance: resolveExpertGuidance(m, r.expertGuidance),
+    micro: resolveMicro(m, r, size.width, size.height),
     ...size,
     style: r.style ?? null,
     paint,

@@ -8,10 +8,14 @@ import { serveMetrics, type MetricsServer } from '../metrics.ts';
 import type { RunningServer } from '../grpc/server.ts';
 import type { Registry } from 'prom-client';
 import { NodeRegistration, type NodeRecord } from '../discovery.ts';
-import { loadPack, type Pack } from '../pack/load.ts';
+import { loadPack, locationFromFlags, packWarnings, type Pack } from '../pack/load.ts';
 
 export const COMMON_OPTIONS = {
   pack: { type: 'string' },
+  /** SDXL: the refiner's export folder, composed with --pack (the base) into one ensemble. */
+  refiner: { type: 'string' },
+  /** Where the refiner takes over: diffusers' denoising_end fraction. @default 0.8 */
+  'refiner-at': { type: 'string' },
   /** NATS URL: register with (nodes) or watch (coordinator) the discovery registry. */
   nats: { type: 'string' },
   /** The host others reach this process at, when it binds 0.0.0.0 (e.g. a pod IP). */
@@ -50,9 +54,9 @@ export function port(role: string, flag: string, value: string | undefined): num
 export const log = (role: string, message: string) => process.stderr.write(`[${new Date().toISOString()}] ${role}: ${message}\n`);
 
 /** Loads the pack a process serves (see loadPack), logging what was assumed about an export folder. */
-export function loadServedPack(role: string, dir: string): Pack {
-  const pack = loadPack(dir);
-  if (pack.source.kind === 'export') for (const warning of pack.source.warnings) log(role, `warning: ${warning}`);
+export function loadServedPack(role: string, values: { pack: string; refiner?: string | undefined; 'refiner-at'?: string | undefined }): Pack {
+  const pack = loadPack(locationFromFlags(values.pack, values.refiner, values['refiner-at']));
+  for (const warning of packWarnings(pack)) log(role, `warning: ${warning}`);
   return pack;
 }
 

@@ -1,24 +1,57 @@
 /**
- * The conditioning of one branch of classifier-free guidance: every encoder output for a prompt,
- * the style image's embedding, and the paint-with-words tensor and weight. The encoder node serves
- * exactly this; the in-process pipeline calls it directly.
+ * The conditioning of one branch of classifier-free guidance: the encoder outputs for a prompt,
+ * the conditioning the pack derives from them and from the request (joined hidden states, SDXL's
+ * time_ids), the style image's embedding, and the paint-with-words tensor and weight. The encoder
+ * node serves exactly this; the in-process pipeline calls it directly. Encoder outputs that only
+ * feed derived conditioning are not served.
  */
 import { InvalidArgumentError } from '../errors.ts';
 import { decodeImage, decodeMask } from '../image.ts';
-import type { PackManifest } from '../pack/manifest.ts';
+import { allExperts, type DerivedConditioning, type PackManifest } from '../pack/manifest.ts';
 import type { BranchRequest, Conditioning, EncodedBranch } from '../pipeline/conditioning.ts';
 import type { Tensor } from '../tensor.ts';
 import type { EncoderEnsemble } from './encoders.ts';
 
+/** Encoder outputs that feed derived conditioning and no expert directly: made, joined, not served. */
+function joinOnlyOutputs(m: PackManifest): Set<string> {
+  const consumed = new Set(allExperts(m).flatMap((e) => e.inputs));
+  return new Set((m.conditioning ?? []).flatMap((d) => ('join' in d ? d.join : [])).filter((name) => !consumed.has(name)));
+}
+
+/** Tensors joined on their last axis: [..., a] + [..., b] -> [..., a + b]. */
+export function joinLastAxis(parts: Tensor[], what: string): Tensor {
+  const lead = parts[0]!.dims.slice(0, -1);
+  for (const p of parts) if (p.dims.slice(0, -1).join() !== lead.join()) throw new Error(`${what}: cannot join tensors of dims ${parts.map((q) => `[${q.dims}]`).join(' and ')}`);
+  const widths = parts.map((p) => p.dims[p.dims.length - 1]!);
+  const width = widths.reduce((a, b) => a + b, 0);
+  const rows = lead.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(rows * width);
+  for (let r = 0; r < rows; r++) {
+    let at = r * width;
+    parts.forEach((p, k) => {
+      data.set(p.data.subarray(r * widths[k]!, (r + 1) * widths[k]!), at);
+      at += widths[k]!;
+    });
+  }
+  return { dims: [...lead, width], data };
+}
+
 export class ConditioningBuilder {
+  private readonly hidden: Set<string>;
+
   constructor(
     private readonly manifest: PackManifest,
     private readonly encoders: EncoderEnsemble,
-  ) {}
+  ) {
+    this.hidden = joinOnlyOutputs(manifest);
+  }
 
   async branch(r: BranchRequest): Promise<EncodedBranch> {
     const { conditioning, warnings } = await this.encoders.encodePrompt(r.prompt);
-    const out: Conditioning = { ...conditioning, ...(await this.style(r.style)) };
+    const out: Conditioning = {};
+    for (const [name, t] of Object.entries(conditioning)) if (!this.hidden.has(name)) out[name] = t;
+    for (const d of this.manifest.conditioning ?? []) out[d.name] = this.derived(d, conditioning, r);
+    Object.assign(out, await this.style(r.style));
     if (this.manifest.paint) {
       out.paint = await this.paintTensor(r);
       out.paint_weight = { dims: [], data: Float32Array.of(r.paintWeight) };
@@ -26,6 +59,21 @@ export class ConditioningBuilder {
       throw new InvalidArgumentError('paint', `pack ${this.manifest.name} does not support paint-with-words`);
     }
     return { conditioning: out, warnings };
+  }
+
+  private derived(d: DerivedConditioning, encoded: Conditioning, r: BranchRequest): Tensor {
+    if ('time_ids' in d) {
+      const micro = r.micro;
+      if (!micro) throw new InvalidArgumentError('micro', `pack ${this.manifest.name} needs the micro-conditioning (${d.time_ids.join(', ')}) of ${d.name}`);
+      return { dims: [d.time_ids.length], data: Float32Array.from(d.time_ids, (f) => micro[f]) };
+    }
+    const joined = joinLastAxis(
+      d.join.map((name) => encoded[name]!),
+      d.name,
+    );
+    // diffusers' force_zeros_for_empty_prompt: no negative prompt means zeros, not the encoding of "".
+    if (d.zero_for_empty_negative && r.negative && r.prompt === '') joined.data.fill(0);
+    return joined;
   }
 
   private async style(bytes: Uint8Array | null): Promise<Conditioning> {

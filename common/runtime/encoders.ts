@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { Pack } from '../pack/load.ts';
-import type { EncoderSpec } from '../pack/manifest.ts';
+import { usedEncoders, type EncoderSpec } from '../pack/manifest.ts';
 import type { Tensor } from '../tensor.ts';
 import type { Conditioning } from '../pipeline/conditioning.ts';
 import { ModelSession } from './session.ts';
@@ -62,13 +62,13 @@ export class EncoderEnsemble {
 
   private constructor(private readonly encoders: LoadedEncoder[]) {}
 
+  /** Loads the encoders some expert consumes (see usedEncoders). */
   static async load(pack: Pack): Promise<EncoderEnsemble> {
     const encoders = await Promise.all(
-      pack.manifest.encoders.map(async (spec): Promise<LoadedEncoder> => {
-        const session = await ModelSession.load(path.join(pack.dir, spec.model));
+      usedEncoders(pack.manifest).map(async (spec): Promise<LoadedEncoder> => {
+        const session = await ModelSession.load(path.resolve(pack.dir, spec.model));
         if (spec.kind === 'clip-image') return { spec, session, tokenizer: null, outputDims: imageOutputDims(session, spec) };
-        const files = typeof spec.tokenizer === 'string' ? path.join(pack.dir, spec.tokenizer) : { vocab: path.join(pack.dir, spec.tokenizer!.vocab), merges: path.join(pack.dir, spec.tokenizer!.merges) };
-        return { spec, session, tokenizer: new TextTokenizer(files, spec.kind, spec.max_tokens!, spec.pad_token), outputDims: {} };
+        return { spec, session, tokenizer: TextTokenizer.forEncoder(pack.dir, spec), outputDims: {} };
       }),
     );
     return new EncoderEnsemble(encoders);

@@ -10,8 +10,9 @@
  */
 import path from 'node:path';
 import type { Pack } from '../pack/load.ts';
-import { expertIo, type ExpertSpec, type ExpertTensorNames } from '../pack/manifest.ts';
-import type { Tensor } from '../tensor.ts';
+import { expertInputName, expertIo, type ExpertSpec, type ExpertTensorNames } from '../pack/manifest.ts';
+import { NonFiniteOutputError } from '../errors.ts';
+import { firstNonFinite, type Tensor } from '../tensor.ts';
 import { DiscreteSigmas } from '../sampling/discrete-schedule.ts';
 import { scalings } from './parameterization.ts';
 import { ModelSession, type Feed } from './session.ts';
@@ -50,7 +51,7 @@ export class ExpertModel {
   }
 
   static async load(pack: Pack, spec: ExpertSpec): Promise<ExpertModel> {
-    const session = await ModelSession.load(path.join(pack.dir, spec.model));
+    const session = await ModelSession.load(path.resolve(pack.dir, spec.model));
     const name = expertIo(spec).noise;
     const meta = session.inputMetadata.find((m) => m.name === name);
     const fail = (problem: string) => {
@@ -74,10 +75,13 @@ export class ExpertModel {
     return this.noise.scalar;
   }
 
-  /** Dims after the batch axis of each ONNX input (numbers where the model fixes them). */
+  /** Dims after the batch axis of each conditioning input, by conditioning name (numbers where the model fixes them). */
   inputDims(): Record<string, readonly (number | string)[]> {
     const out: Record<string, readonly (number | string)[]> = {};
-    for (const meta of this.session.inputMetadata) if (meta.isTensor) out[meta.name] = meta.shape.slice(1);
+    for (const name of this.spec.inputs) {
+      const meta = this.session.inputMetadata.find((m) => m.name === expertInputName(this.spec, name));
+      if (meta?.isTensor) out[name] = meta.shape.slice(1);
+    }
     return out;
   }
 
@@ -103,13 +107,13 @@ export class ExpertModel {
     for (const name of spec.inputs) {
       const t = batch.inputs[name];
       if (!t) throw new Error(`expert ${spec.name}: missing conditioning input ${name}`);
-      feeds[name] = t;
+      feeds[expertInputName(spec, name)] = t;
     }
     if (batch.lowRes) feeds.low_res = batch.lowRes;
     const p = spec.parameterization;
     if (p.type === 'edm') {
       feeds[io.x] = batch.x;
-      return (await this.session.runFloat(feeds, [io.output], move))[io.output]!;
+      return this.finite((await this.session.runFloat(feeds, [io.output], move))[io.output]!);
     }
     // Discrete-time eps / v model: feed c_in * x and the timestep; D = c_skip * x + c_out * F.
     const s = Array.from(batch.sigma, (sigma) => scalings(p.type, sigma));
@@ -120,6 +124,13 @@ export class ExpertModel {
     const F = (await this.session.runFloat(feeds, [io.output], move))[io.output]!;
     const D = new Float32Array(F.length);
     for (let b = 0; b < B; b++) for (let j = b * per; j < (b + 1) * per; j++) D[j] = s[b]!.cSkip * batch.x.data[j]! + s[b]!.cOut * F[j]!;
+    return this.finite(D);
+  }
+
+  /** D, unless the model returned NaN or infinity (a float16 overflow, a broken model): an error naming the expert. */
+  private finite(D: Float32Array): Float32Array {
+    const bad = firstNonFinite(D);
+    if (bad >= 0) throw new NonFiniteOutputError(`expert ${this.spec.name}`, `the model returned ${D[bad]} at value ${bad} of a batch of ${D.length}`);
     return D;
   }
 

@@ -22,12 +22,14 @@ export interface SessionWorkerData {
   providers: string[];
   /** Let onnxruntime's intra-op threads spin-wait for work. */
   spin: boolean;
+  /** Run a float16 model in float32 (see upcast.ts), where it can be rewritten. */
+  upcast: boolean;
 }
 
 export type ToSessionWorker = { type: 'run'; call: number; feeds: Record<string, Feed>; outputs: string[] } | { type: 'release' };
 
 export type FromSessionWorker =
-  | { type: 'ready'; inputs: ValueMetadata[]; outputs: ValueMetadata[] }
+  | { type: 'ready'; inputs: ValueMetadata[]; outputs: ValueMetadata[]; upcast: boolean }
   | { type: 'failed'; message: string }
   | { type: 'result'; call: number; outputs: Record<string, Feed> }
   | { type: 'error'; call: number; message: string };

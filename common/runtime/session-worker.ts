@@ -7,21 +7,23 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { float16ToFloat32, float32ToFloat16 } from './float16.ts';
+import { upcastModel } from './upcast.ts';
 import type { Feed, FromSessionWorker, SessionWorkerData, ToSessionWorker, ValueMetadata } from './session-messages.ts';
 
 const port = parentPort!;
 const data = workerData as SessionWorkerData;
 const send = (m: FromSessionWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
-async function createSession(): Promise<ort.InferenceSession> {
+async function createSession(model: string | Uint8Array): Promise<ort.InferenceSession> {
   const errors: string[] = [];
   for (const provider of data.providers) {
     try {
-      return await ort.InferenceSession.create(data.file, {
+      const options: ort.InferenceSession.SessionOptions = {
         executionProviders: [provider],
         graphOptimizationLevel: 'all',
         extra: { session: { intra_op: { allow_spinning: data.spin ? '1' : '0' } } },
-      });
+      };
+      return await (typeof model === 'string' ? ort.InferenceSession.create(model, options) : ort.InferenceSession.create(model, options));
     } catch (cause) {
       errors.push(`${provider}: ${(cause as Error).message}`);
     }
@@ -65,9 +67,10 @@ function fromOrt(t: ort.Tensor): Feed {
 }
 
 try {
-  const session = await createSession();
+  const upcast = data.upcast ? upcastModel(data.file) : null;
+  const session = await createSession(upcast ?? data.file);
   const inputTypes = new Map(session.inputMetadata.map((m) => [m.name, m.isTensor ? m.type : '']));
-  send({ type: 'ready', inputs: metadata(session.inputMetadata), outputs: metadata(session.outputMetadata) });
+  send({ type: 'ready', inputs: metadata(session.inputMetadata), outputs: metadata(session.outputMetadata), upcast: upcast !== null });
   port.on('message', async (m: ToSessionWorker) => {
     if (m.type === 'release') {
       await session.release();

@@ -39,6 +39,8 @@ export class ModelSession {
     /** The model's inputs, as onnxruntime reads them (names, element types, dims). */
     readonly inputMetadata: readonly ValueMetadata[],
     readonly outputMetadata: readonly ValueMetadata[],
+    /** A float16 model that runs in float32 (see upcast.ts). */
+    readonly upcast: boolean,
   ) {
     worker.on('message', (m: FromSessionWorker) => {
       if (m.type !== 'result' && m.type !== 'error') return;
@@ -54,9 +56,12 @@ export class ModelSession {
     });
   }
 
-  /** Loads the model at `file` (by path, so onnxruntime finds external data beside it) in a new worker thread. */
-  static load(file: string): Promise<ModelSession> {
-    const data: SessionWorkerData = { file, providers: executionProviders(), spin: process.env.EDIFF_ORT_SPIN === '1' };
+  /**
+   * Loads the model at `file` (by path, so onnxruntime finds external data beside it) in a new
+   * worker thread; with `upcast`, a float16 model is rewritten to float32 first where it can be.
+   */
+  static load(file: string, options: { upcast?: boolean } = {}): Promise<ModelSession> {
+    const data: SessionWorkerData = { file, providers: executionProviders(), spin: process.env.EDIFF_ORT_SPIN === '1', upcast: options.upcast ?? false };
     const worker = startTypeScriptWorker(ENTRY, data);
     return new Promise((resolve, reject) => {
       const fail = (error: Error) => {
@@ -69,7 +74,7 @@ export class ModelSession {
         if (m.type !== 'ready') return;
         worker.off('message', ready);
         worker.off('error', fail);
-        resolve(new ModelSession(file, worker, m.inputs, m.outputs));
+        resolve(new ModelSession(file, worker, m.inputs, m.outputs, m.upcast));
       };
       worker.on('message', ready);
       worker.once('error', fail);

@@ -5,8 +5,9 @@
  * the end token (CLIP pools at it), then padded with the pad token.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import type { EncoderKind, TokenizerFiles } from '../pack/manifest.ts';
+import type { EncoderKind, EncoderSpec, TokenizerFiles } from '../pack/manifest.ts';
 
 export interface TokenizedPrompt {
   ids: BigInt64Array;
@@ -54,6 +55,14 @@ export function clipTokenizerJson(vocabFile: string, mergesFile: string): object
 export class TextTokenizer {
   private readonly tokenizer: Tokenizer;
   readonly padId: number;
+
+  /** The tokenizer of a pack's text encoder (its files relative to the pack folder `dir`). */
+  static forEncoder(dir: string, e: EncoderSpec): TextTokenizer {
+    if (e.kind === 'clip-image' || !e.tokenizer) throw new Error(`encoder ${e.name} has no tokenizer`);
+    const t = e.tokenizer;
+    const files = typeof t === 'string' ? path.resolve(dir, t) : { vocab: path.resolve(dir, t.vocab), merges: path.resolve(dir, t.merges) };
+    return new TextTokenizer(files, e.kind, e.max_tokens!, e.pad_token);
+  }
 
   constructor(
     files: TokenizerFiles,

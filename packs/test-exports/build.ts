@@ -32,6 +32,8 @@ export interface TestExportOptions {
   schedulerOmits?: string[];
   /** Leave scaling_factor out of vae_decoder/config.json. */
   omitScalingFactor?: boolean;
+  /** A VAE decoder whose activations pass float16's range (see vaeDecoderOnnx), and its config's force_upcast. @default no overflow, force_upcast true */
+  vae?: { overflow?: boolean; forceUpcast?: boolean };
   /** @default 1 */
   seed?: number;
 }
@@ -39,7 +41,7 @@ export interface TestExportOptions {
 /** The width of the tiny text encoder's hidden states. */
 export const TEST_EXPORT_HIDDEN_SIZE = 32;
 
-const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n';
+export const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n';
 
 function modelIndex(layout: 'optimum' | 'legacy'): object {
   if (layout === 'legacy') {
@@ -82,7 +84,7 @@ function schedulerConfig(prediction: 'epsilon' | 'v_prediction', omit: string[])
 }
 
 /** tokenizer_config.json and special_tokens_map.json as CLIPTokenizer writes them. */
-function tokenizerConfigs(pad: string): { config: object; specials: object } {
+export function tokenizerConfigs(pad: string): { config: object; specials: object } {
   const token = (content: string) => ({ content, lstrip: false, normalized: true, rstrip: false, single_word: false });
   return {
     config: { add_prefix_space: false, bos_token: token('<|startoftext|>'), clean_up_tokenization_spaces: true, do_lower_case: true, eos_token: token('<|endoftext|>'), errors: 'replace', model_max_length: 77, pad_token: pad, tokenizer_class: 'CLIPTokenizer', unk_token: token('<|endoftext|>') },
@@ -124,10 +126,10 @@ export function writeTestExport(dir: string, vocabulary: string, options: TestEx
     write('unet/model.onnx', model);
     write(`unet/${location}`, data);
   } else write('unet/model.onnx', unet.encode());
-  write('vae_decoder/model.onnx', vaeDecoderOnnx(net));
+  write('vae_decoder/model.onnx', vaeDecoderOnnx({ ...net, overflow: options.vae?.overflow ?? false }));
   if (!optimum) return;
 
   write('text_encoder/config.json', json({ _name_or_path: 'tiny-clip-text', architectures: ['CLIPTextModel'], attention_dropout: 0, bos_token_id: 0, eos_token_id: 2, hidden_act: 'quick_gelu', hidden_size: D, intermediate_size: 4 * D, max_position_embeddings: 77, model_type: 'clip_text_model', num_attention_heads: 1, num_hidden_layers: 1, pad_token_id: 1, projection_dim: D, torch_dtype: precision === 'fp16' ? 'float16' : 'float32', vocab_size: 49408 }));
   write('unet/config.json', json({ _class_name: 'UNet2DConditionModel', _diffusers_version: '0.30.0', act_fn: 'silu', attention_head_dim: 1, block_out_channels: [options.unet?.channels ?? 8], center_input_sample: false, cross_attention_dim: D, down_block_types: ['CrossAttnDownBlock2D'], flip_sin_to_cos: true, freq_shift: 0, in_channels: 4, layers_per_block: 1, norm_num_groups: 8, out_channels: 4, sample_size: sampleSize, up_block_types: ['CrossAttnUpBlock2D'] }));
-  write('vae_decoder/config.json', json({ _class_name: 'AutoencoderKL', _diffusers_version: '0.30.0', act_fn: 'silu', block_out_channels: [8, 8, 8, 8], down_block_types: ['DownEncoderBlock2D', 'DownEncoderBlock2D', 'DownEncoderBlock2D', 'DownEncoderBlock2D'], force_upcast: true, in_channels: 3, latent_channels: 4, layers_per_block: 1, norm_num_groups: 8, out_channels: 3, sample_size: sampleSize * 8, ...(!options.omitScalingFactor && { scaling_factor: 0.18215 }), up_block_types: ['UpDecoderBlock2D', 'UpDecoderBlock2D', 'UpDecoderBlock2D', 'UpDecoderBlock2D'] }));
+  write('vae_decoder/config.json', json({ _class_name: 'AutoencoderKL', _diffusers_version: '0.30.0', act_fn: 'silu', block_out_channels: [8, 8, 8, 8], down_block_types: ['DownEncoderBlock2D', 'DownEncoderBlock2D', 'DownEncoderBlock2D', 'DownEncoderBlock2D'], force_upcast: options.vae?.forceUpcast ?? true, in_channels: 3, latent_channels: 4, layers_per_block: 1, norm_num_groups: 8, out_channels: 3, sample_size: sampleSize * 8, ...(!options.omitScalingFactor && { scaling_factor: 0.18215 }), up_block_types: ['UpDecoderBlock2D', 'UpDecoderBlock2D', 'UpDecoderBlock2D', 'UpDecoderBlock2D'] }));
 }

@@ -20,7 +20,8 @@ import { resolveRequest, type PaintRegion } from '../../common/pipeline/request.
 import { SAMPLERS } from '../../common/sampling/samplers.ts';
 import { EdiffClient, EdiffError, type GenerateRequest } from '../client.ts';
 import { startLocalCluster, type LocalCluster } from '../local-cluster.ts';
-import { inspectCommand, makeTestExportCommand, packDir, tokensCommand } from './pack-commands.ts';
+import { deployRenderCommand } from './deploy-render.ts';
+import { inspectCommand, makeTestExportCommand, PACK_OPTIONS, packLocationOf, tokensCommand } from './pack-commands.ts';
 import { progressBar } from './progress.ts';
 import { UsageError } from './usage.ts';
 
@@ -33,6 +34,7 @@ commands:
   describe            show the pipeline a running cluster serves (--coordinator)
   pack inspect DIR    what ediff reads in a pack or export folder: parts, tensors, schedule, sizes
   tokens PROMPT       the token ids of each text encoder, and the count against its limit (--pack)
+  deploy render       write a kustomize overlay that serves a pack on Kubernetes (--pack; see --help of it)
   build-packs         build the packs this project makes into the cache (done on first use anyway)
   make-test-export DIR  write a tiny random-weight Stable Diffusion ONNX export (to try --pack
                       with an export when no weights can be downloaded; see --help of it)
@@ -55,8 +57,16 @@ generate options:
       --paint-weight W      paint-with-words strength (default 1)
       --switch-prompt TEXT  switch to this prompt part-way through the base steps
       --switch-at F         fraction of the steps before the switch (default 0.9)
-      --pack DIR|NAME       model pack folder, or a pack this project builds: ${Object.keys(BUILDABLE_PACKS).join(', ')}
-                            (default reference)
+      --expert-guidance E=W guidance of one base expert (repeatable; SDXL: base=5 refiner=3)
+      --original-size WxH   SDXL micro-conditioning: the size the image is said to come from
+                            (default: the output's)
+      --crop TOP,LEFT       SDXL micro-conditioning: the crop's corner (default 0,0)
+      --aesthetic-score S   SDXL refiner: the aesthetic score (default 6; negative branch:
+                            --negative-aesthetic-score, default 2.5)
+      --pack DIR|NAME       model pack folder, export folder, ensemble, or a pack this project
+                            builds: ${Object.keys(BUILDABLE_PACKS).join(', ')} (default reference)
+      --refiner DIR         SDXL: the refiner's export, composed with --pack (the base)
+      --refiner-at F        where the refiner takes over, diffusers' denoising_end (default 0.8)
   -q, --quiet               no progress bar or summary
   -h, --help                this text
 
@@ -65,7 +75,7 @@ cluster up options:
       --host H              the address every process binds (default 127.0.0.1)
       --replicas N          expert nodes per base expert (default 1)
       --nats URL            register the nodes in NATS and let the coordinator discover them
-      --pack DIR|NAME       as above
+      --pack DIR|NAME       as above (and --refiner DIR, --refiner-at F)
       --verbose             show every node's log`;
 
 const GENERATE_OPTIONS = {
@@ -85,7 +95,12 @@ const GENERATE_OPTIONS = {
   'paint-weight': { type: 'string' },
   'switch-prompt': { type: 'string' },
   'switch-at': { type: 'string' },
-  pack: { type: 'string' },
+  'expert-guidance': { type: 'string', multiple: true },
+  'original-size': { type: 'string' },
+  crop: { type: 'string' },
+  'aesthetic-score': { type: 'string' },
+  'negative-aesthetic-score': { type: 'string' },
+  ...PACK_OPTIONS,
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -131,7 +146,30 @@ function buildRequest(prompt: string, values: GenerateValues): GenerateRequest {
     ...(values['paint-weight'] !== undefined && { paintWeight: number('paint-weight', values['paint-weight'])! }),
     paint: parsePaint(values.paint),
     ...(values['switch-prompt'] !== undefined && { promptSwitch: { prompt: values['switch-prompt'], atFraction: number('switch-at', values['switch-at']) ?? 0.9 } }),
+    ...(values['expert-guidance'] && { expertGuidance: parseExpertGuidance(values['expert-guidance']) }),
+    ...(values['original-size'] !== undefined && (([w, h]) => ({ originalWidth: w, originalHeight: h }))(pair('original-size', values['original-size'], 'x'))),
+    ...(values.crop !== undefined && (([top, left]) => ({ cropTop: top, cropLeft: left }))(pair('crop', values.crop, ','))),
+    ...(values['aesthetic-score'] !== undefined && { aestheticScore: number('aesthetic-score', values['aesthetic-score'])! }),
+    ...(values['negative-aesthetic-score'] !== undefined && { negativeAestheticScore: number('negative-aesthetic-score', values['negative-aesthetic-score'])! }),
   };
+}
+
+/** Two whole numbers joined by `sep` (1024x768, 0,0). */
+function pair(flag: string, value: string, sep: string): [number, number] {
+  const parts = value.split(sep);
+  if (parts.length !== 2) throw new UsageError(`--${flag} takes two whole numbers joined by ${JSON.stringify(sep)}, got ${JSON.stringify(value)}`);
+  return [number(flag, parts[0], true)!, number(flag, parts[1], true)!];
+}
+
+/** --expert-guidance NAME=W, repeatable. */
+function parseExpertGuidance(values: readonly string[]): Record<string, number> {
+  return Object.fromEntries(
+    values.map((v) => {
+      const at = v.indexOf('=');
+      if (at <= 0) throw new UsageError(`--expert-guidance takes EXPERT=W, got ${JSON.stringify(v)}`);
+      return [v.slice(0, at), number('expert-guidance', v.slice(at + 1))!];
+    }),
+  );
 }
 
 /** Stops the work (cluster, job) on Ctrl-C; a second Ctrl-C exits at once. */
@@ -161,7 +199,7 @@ async function generate(args: string[]): Promise<void> {
     if (values.coordinator) {
       result = await viaCoordinator(values.coordinator, request, bar.update, abort.signal);
     } else {
-      const pack = loadPack(packDir(values.pack, quiet));
+      const pack = loadPack(packLocationOf(values, quiet));
       await preflight(pack.manifest, request); // bad options fail here, before anything starts
       if (values['in-process']) {
         const pipeline = await InProcessPipeline.load(pack);
@@ -173,7 +211,7 @@ async function generate(args: string[]): Promise<void> {
         }
       } else {
         if (!quiet) process.stderr.write('starting an embedded local cluster (use --coordinator to reuse a running one)\n');
-        cluster = await startLocalCluster({ pack: pack.dir });
+        cluster = await startLocalCluster({ pack: pack.location });
         result = await viaCoordinator(cluster.address, request, bar.update, abort.signal);
       }
     }
@@ -212,7 +250,7 @@ async function clusterUp(args: string[]): Promise<void> {
     options: {
       port: { type: 'string', default: '50051' },
       host: { type: 'string', default: '127.0.0.1' },
-      pack: { type: 'string' },
+      ...PACK_OPTIONS,
       replicas: { type: 'string', default: '1' },
       nats: { type: 'string' },
       verbose: { type: 'boolean' },
@@ -225,7 +263,7 @@ async function clusterUp(args: string[]): Promise<void> {
   const replicas = number('replicas', values.replicas, true)!;
   if (replicas < 1) throw new UsageError(`--replicas must be at least 1, got ${replicas}`);
   const cluster = await startLocalCluster({
-    pack: packDir(values.pack, false),
+    pack: packLocationOf(values, false),
     host: values.host,
     port,
     replicas,
@@ -274,6 +312,9 @@ async function main(argv: string[]): Promise<void> {
       return inspectCommand(rest.slice(1));
     case 'tokens':
       return tokensCommand(rest);
+    case 'deploy':
+      if (rest[0] !== 'render') throw new UsageError('try: ediff deploy render --pack DIR');
+      return deployRenderCommand(rest.slice(1));
     case 'make-test-export':
       return makeTestExportCommand(rest);
     case 'build-packs':

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadPack, type Pack } from '../../common/pack/load.ts';
+import { loadPack, locationFromFlags, packWarnings, type Pack, type PackLocation } from '../../common/pack/load.ts';
 import { expertIo, type ExpertSpec } from '../../common/pack/manifest.ts';
 import { readModelSignature, type ValueSignature } from '../../common/pack/onnx-signature.ts';
 import { availableSizes, MAX_SIDE, packFeatures, sizeStep } from '../../common/pipeline/request.ts';
@@ -28,7 +28,33 @@ export function packDir(option: string | undefined, quiet: boolean): string {
   return ensureBuiltPack(name, undefined, (dir) => quiet || process.stderr.write(`building the ${name} pack into ${dir} (once)\n`));
 }
 
+/** --pack with --refiner / --refiner-at (SDXL's base and refiner as one ensemble). */
+export function packLocationOf(values: { pack?: string | undefined; refiner?: string | undefined; 'refiner-at'?: string | undefined }, quiet: boolean): PackLocation {
+  try {
+    return locationFromFlags(packDir(values.pack, quiet), values.refiner, values['refiner-at']);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** The flags that choose a pack, for parseArgs. */
+export const PACK_OPTIONS = { pack: { type: 'string' }, refiner: { type: 'string' }, 'refiner-at': { type: 'string' } } as const;
+
 const fmtValue = (v: ValueSignature) => `${v.name} ${v.type} [${v.dims.map((d) => (d === '' ? '?' : d)).join(', ')}]`;
+
+/** Values listed one by one, except runs of `NAME.N` of one type and shape (a text encoder's 33 hidden states): `NAME.0..32`. */
+function fmtValues(values: ValueSignature[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const run = /^(.*)\.(\d+)$/.exec(values[i]!.name);
+    let j = i;
+    const same = (v: ValueSignature | undefined, k: number) => v && v.name === `${run![1]}.${Number(run![2]) + k}` && v.type === values[i]!.type && v.dims.join() === values[i]!.dims.join();
+    if (run) while (same(values[j + 1], j + 1 - i)) j++;
+    out.push(j - i >= 2 ? fmtValue({ ...values[i]!, name: `${run![1]}.${run![2]}..${Number(run![2]) + j - i}` }) : fmtValue(values[i]!));
+    if (j - i >= 2) i = j;
+  }
+  return out.join('; ');
+}
 const fmtHi = (hi: number | null) => (hi === null ? 'inf' : String(hi));
 
 /** How an expert's model takes its noise level, from its signature. */
@@ -44,12 +70,15 @@ function noiseForm(e: ExpertSpec, inputs: ValueSignature[]): string {
 /** What ediff reads in a pack or export folder, as lines of text. */
 export function describePack(pack: Pack): string[] {
   const m = pack.manifest;
-  const lines = [`pack ${m.name}: ${m.description ?? ''}`, `  hash ${pack.hash}`, `  source: ${pack.source.kind === 'export' ? `export folder (${pack.source.layout} layout), read in place` : 'ediff pack (pack.json)'}`];
+  const src = pack.source;
+  const source =
+    src.kind === 'export' ? `export folder (${src.layout} layout), read in place` : src.kind === 'ensemble' ? `ensemble of export folders: ${src.parts.map((p) => `${p.name} = ${p.dir} (${p.layout} layout)`).join(', ')}` : 'ediff pack (pack.json)';
+  const lines = [`pack ${m.name}: ${m.description ?? ''}`, `  hash ${pack.hash}`, `  source: ${source}`];
   const model = (indent: string, rel: string) => {
-    const sig = readModelSignature(path.join(pack.dir, rel));
+    const sig = readModelSignature(path.resolve(pack.dir, rel));
     lines.push(`${indent}model ${rel}${sig.externalData.length > 0 ? ` (weights in ${sig.externalData.join(', ')})` : ''}`);
-    lines.push(`${indent}  inputs:  ${sig.inputs.map(fmtValue).join('; ')}`);
-    lines.push(`${indent}  outputs: ${sig.outputs.map(fmtValue).join('; ')}`);
+    lines.push(`${indent}  inputs:  ${fmtValues(sig.inputs)}`);
+    lines.push(`${indent}  outputs: ${fmtValues(sig.outputs)}`);
     return sig;
   };
   lines.push('  encoders:');
@@ -61,6 +90,10 @@ export function describePack(pack: Pack): string[] {
     }
     model('      ', e.model);
     lines.push(`      conditioning: ${Object.entries(e.outputs).map(([o, c]) => `${o} -> ${c}`).join(', ')}`);
+  }
+  for (const d of m.conditioning ?? []) {
+    const made = 'join' in d ? (d.join.length === 1 ? `= ${d.join[0]}` : `${d.join.join(' + ')} joined on the feature axis`) : `time_ids [${d.time_ids.join(', ')}]`;
+    lines.push(`    derived ${d.name}: ${made}${'join' in d && d.zero_for_empty_negative ? '; zeros for an empty negative prompt' : ''}`);
   }
   const latent = m.base.latent;
   const step = sizeStep(m);
@@ -84,26 +117,26 @@ export function describePack(pack: Pack): string[] {
   const d = m.defaults;
   lines.push(`  sampling: ${d.sampler}, ${d.steps} steps, Karras schedule over sigma ${d.sigma_min.toPrecision(4)}-${d.sigma_max.toPrecision(6)} (rho ${d.rho}), guidance ${d.guidance}`);
   lines.push(`  sizes: ${availableSizes(m).join(', ')}${latent ? ' (the trained size; others: see above)' : ''}`);
+  if (m.recommended_sizes) lines.push(`  recommended sizes: ${m.recommended_sizes.map(([w, h]) => `${w}x${h}`).join(', ')}`);
   lines.push(`  features: ${packFeatures(m).join(', ')}`);
-  if (pack.source.kind === 'export') for (const w of pack.source.warnings) lines.push(`  warning: ${w}`);
+  for (const w of packWarnings(pack)) lines.push(`  warning: ${w}`);
   return lines;
 }
 
 export async function inspectCommand(args: string[]): Promise<void> {
-  const { positionals } = parseArgs({ args, options: {}, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args, options: { refiner: PACK_OPTIONS.refiner, 'refiner-at': PACK_OPTIONS['refiner-at'] }, allowPositionals: true, strict: true });
   if (positionals.length !== 1) throw new UsageError('pack inspect takes one pack or export folder (or the name of a pack ediff builds)');
-  console.log(describePack(loadPack(packDir(positionals[0], false))).join('\n'));
+  console.log(describePack(loadPack(packLocationOf({ ...values, pack: positionals[0] }, false))).join('\n'));
 }
 
 export async function tokensCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, options: { pack: { type: 'string' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args, options: PACK_OPTIONS, allowPositionals: true, strict: true });
   if (positionals.length !== 1) throw new UsageError('tokens takes one PROMPT (quote it)');
-  const pack = loadPack(packDir(values.pack, false));
+  const pack = loadPack(packLocationOf(values, false));
   const prompt = positionals[0]!;
   for (const e of pack.manifest.encoders) {
     if (e.kind === 'clip-image' || !e.tokenizer) continue;
-    const files = typeof e.tokenizer === 'string' ? path.join(pack.dir, e.tokenizer) : { vocab: path.join(pack.dir, e.tokenizer.vocab), merges: path.join(pack.dir, e.tokenizer.merges) };
-    const tokenizer = new TextTokenizer(files, e.kind, e.max_tokens!, e.pad_token);
+    const tokenizer = TextTokenizer.forEncoder(pack.dir, e);
     const t = tokenizer.encode(prompt);
     const used = Math.min(t.count, e.max_tokens!);
     console.log(`${e.name}: ${t.count} of ${e.max_tokens} tokens${t.count > e.max_tokens! ? ` (too long: "${t.dropped}" is dropped)` : ''}`);

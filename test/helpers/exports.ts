@@ -1,9 +1,10 @@
-/** Tiny Stable Diffusion exports (packs/test-exports) written into temporary folders for tests. */
+/** Tiny Stable Diffusion and SDXL exports (packs/test-exports) written into temporary folders for tests. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MANIFEST_FILE, PACK_FORMAT } from '../../common/pack/manifest.ts';
 import { writeTestExport, type TestExportOptions } from '../../packs/test-exports/build.ts';
+import { writeSdxlTestExport, type SdxlTestExportOptions } from '../../packs/test-exports/sdxl.ts';
 import { tempDir } from './reference.ts';
 import { gaussianSrOnnx } from './tiny-pack.ts';
 
@@ -41,4 +42,17 @@ export function latentPackWithSr(): { dir: string; remove: () => void } {
   };
   writeFileSync(path.join(tmp.dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
   return tmp;
+}
+
+/**
+ * A tiny SDXL base and refiner (packs/test-exports/sdxl.ts) in one temporary folder, as `base/`
+ * and `refiner/`; the refiner's UNet has weights of its own, its bigG and VAE are the base's.
+ */
+export function sdxlExports(options: Partial<Omit<SdxlTestExportOptions, 'role'>> = {}, refiner: Partial<Omit<SdxlTestExportOptions, 'role'>> = {}): { base: string; refiner: string; dir: string; remove: () => void } {
+  const tmp = tempDir('sdxl');
+  const base = path.join(tmp.dir, 'base');
+  const ref = path.join(tmp.dir, 'refiner');
+  writeSdxlTestExport(base, CLIP_FIXTURES, { sampleSize: 8, ...options, role: 'base' });
+  writeSdxlTestExport(ref, CLIP_FIXTURES, { sampleSize: 8, unetSeed: 2, ...options, ...refiner, role: 'refiner' });
+  return { ...tmp, base, refiner: ref };
 }

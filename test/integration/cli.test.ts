@@ -139,7 +139,7 @@ test('a Stable Diffusion export from make-test-export: inspect, tokens, a 64x96 
   assert.match(bad.stderr, /^ediff: width: must be a multiple of 8 in \[8, 4096\] for pack sd-export, got 63\n$/);
   const notPack = await ediff('generate', 'a cat', '--pack', work.dir, '-q');
   assert.equal(notPack.code, 2);
-  assert.match(notPack.stderr, /^ediff: .*: neither pack\.json \(an ediff pack\) nor model_index\.json \(a diffusers or Optimum ONNX export\) is here\n$/);
+  assert.match(notPack.stderr, /^ediff: .*: neither pack\.json \(an ediff pack or ensemble\) nor model_index\.json \(a diffusers or Optimum ONNX export\) is here\n$/);
 });
 
 test('an unreachable coordinator is a clear error', async () => {

@@ -1,12 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { ensureBuiltPack } from '../../packs/cache.ts';
 import { loadPack } from '../../common/pack/load.ts';
 import { RUNTIME_FLAGS } from '../../sdk/local-cluster.ts';
+import { renderOverlay } from '../../sdk/cli/deploy-render.ts';
+import { sdxlExports } from '../helpers/exports.ts';
 import { tempDir } from '../helpers/reference.ts';
 
 const run = promisify(execFile);
@@ -72,4 +75,41 @@ test('the container image and the benchmarks run Node.js with the same flags as 
   assert.deepEqual(JSON.parse(entrypoint), ['node', ...RUNTIME_FLAGS, '--import', 'tsx']);
   const scripts = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { scripts: Record<string, string> }).scripts;
   assert.equal(scripts.bench, `node ${RUNTIME_FLAGS.join(' ')} --import tsx bench/run.ts`);
+});
+
+test('ediff deploy render writes an overlay over deploy/base for a pack: one Deployment and autoscaler per expert, the decode stage, GPUs, the pack mounted read-only', async () => {
+  const exports = sdxlExports();
+  const out = tempDir('overlay');
+  try {
+    const pack = loadPack({ dir: exports.base, refiner: exports.refiner, refinerAt: 0.7 });
+    for (const [name, text] of Object.entries(renderOverlay(pack, out.dir, { replicas: { base: 4 }, mountPath: '/models', claim: 'sdxl', gpu: true }))) writeFileSync(path.join(out.dir, name), text);
+    const { stdout } = await run('kubectl', ['kustomize', out.dir]);
+    const all = parseAllDocuments(stdout).map((d) => d.toJS() as Resource & { spec: { replicas?: number; minReplicas?: number; template?: { spec: { volumes?: { persistentVolumeClaim?: { claimName: string; readOnly: boolean } }[] } } } });
+    const deployments = all.filter((r) => r.kind === 'Deployment');
+    assert.deepEqual(deployments.map((d) => d.metadata.name).sort(), ['coordinator', 'decode', 'encoder', 'expert-base', 'expert-refiner', 'nats'], "the reference pack's experts and SR stages are gone");
+    assert.deepEqual(all.filter((r) => r.kind === 'HorizontalPodAutoscaler').map((h) => [h.metadata.name, h.spec.scaleTargetRef!.name, h.spec.minReplicas]), [['expert-base', 'expert-base', 4], ['expert-refiner', 'expert-refiner', 1]]);
+    const byName = new Map(deployments.map((d) => [d.metadata.name, d]));
+    assert.equal(byName.get('expert-base')!.spec.replicas, 4);
+    for (const name of ['coordinator', 'encoder', 'expert-base', 'expert-refiner', 'decode']) {
+      const d = byName.get(name)!;
+      const c = d.spec.template!.spec.containers[0]! as Container & { volumeMounts: { mountPath: string; readOnly: boolean }[]; resources?: { limits?: Record<string, number> } };
+      assert.deepEqual([flag(c.args, '--pack'), flag(c.args, '--refiner'), flag(c.args, '--refiner-at'), flag(c.args, '--nats')], ['/models/base', '/models/refiner', '0.7', 'nats://nats:4222'], name);
+      assert.deepEqual(d.spec.template!.spec.volumes!.map((v) => v.persistentVolumeClaim), [{ claimName: 'sdxl', readOnly: true }], name);
+      assert.deepEqual(c.volumeMounts, [{ name: 'pack', mountPath: '/models', readOnly: true }], name);
+      if (name !== 'coordinator') assert.equal(c.resources?.limits?.['nvidia.com/gpu'], 1, `${name} requests a GPU`);
+      const port = Number(flag(c.args, '--port'));
+      assert.ok(c.ports.some((p) => p.containerPort === port) && c.readinessProbe?.grpc?.port === port, `${name} is probed on its port`);
+    }
+    assert.equal(flag(byName.get('expert-refiner')!.spec.template!.spec.containers[0]!.args, '--expert'), 'refiner');
+    assert.equal(flag(byName.get('decode')!.spec.template!.spec.containers[0]!.args, '--stage'), 'decode');
+    // Every flag is one the programs accept.
+    for (const d of deployments.filter((x) => x.metadata.name !== 'nats')) {
+      const args = d.spec.template!.spec.containers[0]!.args;
+      await run(process.execPath, ['--import', 'tsx', new URL(args[0]!, root).pathname, ...args.slice(1), '--help']);
+    }
+    assert.throws(() => renderOverlay(pack, out.dir, { replicas: { unet: 2 }, mountPath: '/models', claim: 'x', gpu: false }), /--replicas unet=\.\.\.: pack .* has no base expert unet \(it has base, refiner\)/);
+  } finally {
+    out.remove();
+    exports.remove();
+  }
 });

@@ -43,7 +43,8 @@ test("an Optimum export is read in place: parts by folder, the schedule, the lat
   assert.deepEqual([unet!.name, unet!.model, unet!.sigma_lo, unet!.sigma_hi, unet!.inputs, unet!.tensors], ['unet', 'unet/model.onnx', 0, null, ['encoder_hidden_states'], { x: 'sample', noise: 'timestep', output: 'out_sample' }]);
   assert.deepEqual(unet!.parameterization, { type: 'eps', schedule: { beta_schedule: 'scaled_linear', beta_start: 0.00085, beta_end: 0.012, timesteps: 1000 } });
   assert.deepEqual([m.base.channels, m.base.size, m.base.latent?.factor, m.base.latent?.multiple, m.base.latent?.fixed], [4, 8, 8, 1, null]);
-  assert.deepEqual(m.decode, { name: 'decode', model: 'vae_decoder/model.onnx', scaling_factor: 0.18215, tensors: { input: 'latent_sample', output: 'sample' } });
+  assert.deepEqual(m.decode, { name: 'decode', model: 'vae_decoder/model.onnx', scaling_factor: 0.18215, tensors: { input: 'latent_sample', output: 'sample' }, upcast: true });
+  assert.deepEqual(m.recommended_sizes, [[64, 64]]);
   // A Karras schedule over the training schedule's own sigma range, as k-diffusion and A1111 run SD.
   assert.ok(Math.abs(m.defaults.sigma_min - 0.029167) < 1e-6 && Math.abs(m.defaults.sigma_max - 14.614641) < 1e-6, `${m.defaults.sigma_min}-${m.defaults.sigma_max}`);
   assert.equal(m.super_resolution.length, 0);
@@ -118,17 +119,17 @@ test('a folder that is not a pack or export, or an export missing a part, gets o
   const refusal = (dir: string, message: RegExp) => assert.throws(() => loadPack(dir), (e: unknown) => e instanceof PackError && message.test(e.message) && !e.message.includes('\n'));
   const empty = path.join(work.dir, 'empty');
   mkdirSync(empty);
-  refusal(empty, /empty: neither pack\.json \(an ediff pack\) nor model_index\.json \(a diffusers or Optimum ONNX export\) is here$/);
+  refusal(empty, /empty: neither pack\.json \(an ediff pack or ensemble\) nor model_index\.json \(a diffusers or Optimum ONNX export\) is here$/);
   refusal(path.join(work.dir, 'nowhere'), /nowhere: no such folder$/);
   const broken = (edit: (dir: string) => void) => {
     const dir = exported();
     edit(dir);
     return dir;
   };
-  refusal(broken((d) => rmSync(path.join(d, 'unet', 'model.onnx'))), /unet\/model\.onnx: missing: a Stable Diffusion ONNX export has unet\/model\.onnx, text_encoder\/model\.onnx/);
+  refusal(broken((d) => rmSync(path.join(d, 'unet', 'model.onnx'))), /unet\/model\.onnx: missing: a Stable Diffusion ONNX export has unet\/model\.onnx, vae_decoder\/model\.onnx, scheduler\/scheduler_config\.json and a text encoder$/);
+  refusal(broken((d) => rmSync(path.join(d, 'text_encoder'), { recursive: true })), /text_encoder\/model\.onnx: missing: a Stable Diffusion ONNX export has a text encoder \(text_encoder\/, and text_encoder_2\/ for SDXL\)$/);
   refusal(broken((d) => rmSync(path.join(d, 'tokenizer', 'merges.txt'))), /tokenizer\/merges\.txt: missing/);
   refusal(broken((d) => rmSync(path.join(d, 'unet', 'model.onnx_data'))), /base\.experts\[0\]\.model: unet\/model\.onnx keeps its weights in model\.onnx_data, which is missing/);
-  refusal(broken((d) => mkdirSync(path.join(d, 'text_encoder_2'))), /model_index\.json: StableDiffusionPipeline has a second text encoder \(text_encoder_2\/\): SDXL exports are not supported yet/);
   refusal(broken((d) => writeFileSync(path.join(d, 'model_index.json'), '{')), /model_index\.json: not valid JSON/);
   refusal(broken((d) => rewrite(path.join(d, 'model_index.json'), (j) => delete j._class_name)), /model_index\.json: _class_name: is missing/);
   refusal(broken((d) => rewrite(path.join(d, 'scheduler', 'scheduler_config.json'), (j) => (j.beta_schedule = 'squaredcos_cap_v2'))), /beta_schedule: unknown beta schedule "squaredcos_cap_v2" \(known: linear, scaled_linear\)/);
@@ -152,7 +153,7 @@ test('a folder that is not a pack or export, or an export missing a part, gets o
       rmSync(path.join(d, 'unet', 'model.onnx_data'));
       writeFileSync(path.join(d, 'unet', 'model.onnx'), unet('time_ids', TEST_EXPORT_HIDDEN_SIZE));
     }),
-    /unet\/model\.onnx: takes time_ids \(SDXL's micro-conditioning\): not supported yet/,
+    /text_encoder_2\/model\.onnx: missing: the UNet takes time_ids and text_embeds \(SDXL\), which come with text_encoder_2\/ \(OpenCLIP bigG\)$/,
   );
   refusal(
     broken((d) => {
@@ -238,7 +239,7 @@ test('a float16 export takes and returns float16 at the session boundary, and st
   const [fp16, fp32] = [loadPack(exported({ precision: 'fp16', timestep: 'float-batch' })), loadPack(exported({ timestep: 'float-batch' }))];
   const [e16, e32] = await Promise.all([fp16, fp32].map((p) => ExpertModel.load(p, p.manifest.base.experts[0]!)));
   try {
-    assert.deepEqual(e16!.inputDims().sample, ['num_channels', 'height', 'width']);
+    assert.deepEqual(e16!.inputDims().encoder_hidden_states, ['sequence_length', TEST_EXPORT_HIDDEN_SIZE]);
     const session = await ort.InferenceSession.create(path.join(fp16.dir, 'unet', 'model.onnx'));
     assert.deepEqual(session.inputMetadata.map((m) => (m.isTensor ? m.type : '')), ['float16', 'float16', 'float16']);
     await session.release();

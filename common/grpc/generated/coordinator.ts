@@ -12,6 +12,7 @@ import type { GenerateEvent as _ediff_v1_GenerateEvent, GenerateEvent__Output as
 import type { GenerateRequest as _ediff_v1_GenerateRequest, GenerateRequest__Output as _ediff_v1_GenerateRequest__Output } from './ediff/v1/GenerateRequest';
 import type { GenerateResult as _ediff_v1_GenerateResult, GenerateResult__Output as _ediff_v1_GenerateResult__Output } from './ediff/v1/GenerateResult';
 import type { GetClusterStatusRequest as _ediff_v1_GetClusterStatusRequest, GetClusterStatusRequest__Output as _ediff_v1_GetClusterStatusRequest__Output } from './ediff/v1/GetClusterStatusRequest';
+import type { ImageSize as _ediff_v1_ImageSize, ImageSize__Output as _ediff_v1_ImageSize__Output } from './ediff/v1/ImageSize';
 import type { LatentInfo as _ediff_v1_LatentInfo, LatentInfo__Output as _ediff_v1_LatentInfo__Output } from './ediff/v1/LatentInfo';
 import type { NodeStatus as _ediff_v1_NodeStatus, NodeStatus__Output as _ediff_v1_NodeStatus__Output } from './ediff/v1/NodeStatus';
 import type { PaintRegion as _ediff_v1_PaintRegion, PaintRegion__Output as _ediff_v1_PaintRegion__Output } from './ediff/v1/PaintRegion';
@@ -45,6 +46,7 @@ export interface ProtoGrpcType {
       GenerateRequest: MessageTypeDefinition<_ediff_v1_GenerateRequest, _ediff_v1_GenerateRequest__Output>
       GenerateResult: MessageTypeDefinition<_ediff_v1_GenerateResult, _ediff_v1_GenerateResult__Output>
       GetClusterStatusRequest: MessageTypeDefinition<_ediff_v1_GetClusterStatusRequest, _ediff_v1_GetClusterStatusRequest__Output>
+      ImageSize: MessageTypeDefinition<_ediff_v1_ImageSize, _ediff_v1_ImageSize__Output>
       LatentInfo: MessageTypeDefinition<_ediff_v1_LatentInfo, _ediff_v1_LatentInfo__Output>
       NodeStatus: MessageTypeDefinition<_ediff_v1_NodeStatus, _ediff_v1_NodeStatus__Output>
       PaintRegion: MessageTypeDefinition<_ediff_v1_PaintRegion, _ediff_v1_PaintRegion__Output>

@@ -14,6 +14,7 @@ import type { EncoderNodeClient as _ediff_v1_EncoderNodeClient, EncoderNodeDefin
 import type { EvaluationEvent as _ediff_v1_EvaluationEvent, EvaluationEvent__Output as _ediff_v1_EvaluationEvent__Output } from './ediff/v1/EvaluationEvent';
 import type { ExpertNodeClient as _ediff_v1_ExpertNodeClient, ExpertNodeDefinition as _ediff_v1_ExpertNodeDefinition } from './ediff/v1/ExpertNode';
 import type { GeneratorState as _ediff_v1_GeneratorState, GeneratorState__Output as _ediff_v1_GeneratorState__Output } from './ediff/v1/GeneratorState';
+import type { MicroConditioning as _ediff_v1_MicroConditioning, MicroConditioning__Output as _ediff_v1_MicroConditioning__Output } from './ediff/v1/MicroConditioning';
 import type { NodeDescription as _ediff_v1_NodeDescription, NodeDescription__Output as _ediff_v1_NodeDescription__Output } from './ediff/v1/NodeDescription';
 import type { PaintRegion as _ediff_v1_PaintRegion, PaintRegion__Output as _ediff_v1_PaintRegion__Output } from './ediff/v1/PaintRegion';
 import type { PutConditioningRequest as _ediff_v1_PutConditioningRequest, PutConditioningRequest__Output as _ediff_v1_PutConditioningRequest__Output } from './ediff/v1/PutConditioningRequest';
@@ -51,6 +52,7 @@ export interface ProtoGrpcType {
        */
       ExpertNode: SubtypeConstructor<typeof grpc.Client, _ediff_v1_ExpertNodeClient> & { service: _ediff_v1_ExpertNodeDefinition }
       GeneratorState: MessageTypeDefinition<_ediff_v1_GeneratorState, _ediff_v1_GeneratorState__Output>
+      MicroConditioning: MessageTypeDefinition<_ediff_v1_MicroConditioning, _ediff_v1_MicroConditioning__Output>
       NodeDescription: MessageTypeDefinition<_ediff_v1_NodeDescription, _ediff_v1_NodeDescription__Output>
       PaintRegion: MessageTypeDefinition<_ediff_v1_PaintRegion, _ediff_v1_PaintRegion__Output>
       PutConditioningRequest: MessageTypeDefinition<_ediff_v1_PutConditioningRequest, _ediff_v1_PutConditioningRequest__Output>

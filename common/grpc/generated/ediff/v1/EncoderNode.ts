@@ -21,14 +21,16 @@ export interface EncoderNodeClient extends grpc.Client {
   describe(argument: _ediff_v1_DescribeNodeRequest, callback: grpc.requestCallback<_ediff_v1_NodeDescription__Output>): grpc.ClientUnaryCall;
   
   /**
-   * The conditioning of one branch of guidance: every encoder output, the paint tensor and weight.
+   * The conditioning of one branch of guidance: the encoder outputs and derived conditioning
+   * experts consume, the paint tensor and weight.
    */
   Encode(argument: _ediff_v1_EncodeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ediff_v1_EncodeResponse__Output>): grpc.ClientUnaryCall;
   Encode(argument: _ediff_v1_EncodeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ediff_v1_EncodeResponse__Output>): grpc.ClientUnaryCall;
   Encode(argument: _ediff_v1_EncodeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ediff_v1_EncodeResponse__Output>): grpc.ClientUnaryCall;
   Encode(argument: _ediff_v1_EncodeRequest, callback: grpc.requestCallback<_ediff_v1_EncodeResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * The conditioning of one branch of guidance: every encoder output, the paint tensor and weight.
+   * The conditioning of one branch of guidance: the encoder outputs and derived conditioning
+   * experts consume, the paint tensor and weight.
    */
   encode(argument: _ediff_v1_EncodeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ediff_v1_EncodeResponse__Output>): grpc.ClientUnaryCall;
   encode(argument: _ediff_v1_EncodeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ediff_v1_EncodeResponse__Output>): grpc.ClientUnaryCall;
@@ -44,7 +46,8 @@ export interface EncoderNodeHandlers extends grpc.UntypedServiceImplementation {
   Describe: grpc.handleUnaryCall<_ediff_v1_DescribeNodeRequest__Output, _ediff_v1_NodeDescription>;
   
   /**
-   * The conditioning of one branch of guidance: every encoder output, the paint tensor and weight.
+   * The conditioning of one branch of guidance: the encoder outputs and derived conditioning
+   * experts consume, the paint tensor and weight.
    */
   Encode: grpc.handleUnaryCall<_ediff_v1_EncodeRequest__Output, _ediff_v1_EncodeResponse>;
   

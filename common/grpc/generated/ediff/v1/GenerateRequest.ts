@@ -57,6 +57,24 @@ export interface GenerateRequest {
    */
   'width'?: (number);
   'height'?: (number);
+  /**
+   * Guidance of single base experts by name (SDXL: base, refiner); wins over `guidance`.
+   */
+  'expertGuidance'?: ({[key: string]: number | string});
+  /**
+   * SDXL micro-conditioning: the size the image is said to come from (absent = the output's)
+   * and the crop's top-left corner (absent = 0, 0). Refused by packs without it.
+   */
+  'originalWidth'?: (number);
+  'originalHeight'?: (number);
+  'cropTop'?: (number);
+  'cropLeft'?: (number);
+  /**
+   * SDXL's refiner: the aesthetic score of the image (absent = 6) and of the negative branch
+   * (absent = 2.5).
+   */
+  'aestheticScore'?: (number | string);
+  'negativeAestheticScore'?: (number | string);
   '_seed'?: "seed";
   '_steps'?: "steps";
   '_guidance'?: "guidance";
@@ -64,6 +82,12 @@ export interface GenerateRequest {
   '_paintWeight'?: "paintWeight";
   '_width'?: "width";
   '_height'?: "height";
+  '_originalWidth'?: "originalWidth";
+  '_originalHeight'?: "originalHeight";
+  '_cropTop'?: "cropTop";
+  '_cropLeft'?: "cropLeft";
+  '_aestheticScore'?: "aestheticScore";
+  '_negativeAestheticScore'?: "negativeAestheticScore";
 }
 
 export interface GenerateRequest__Output {
@@ -118,6 +142,24 @@ export interface GenerateRequest__Output {
    */
   'width'?: (number);
   'height'?: (number);
+  /**
+   * Guidance of single base experts by name (SDXL: base, refiner); wins over `guidance`.
+   */
+  'expertGuidance': ({[key: string]: number});
+  /**
+   * SDXL micro-conditioning: the size the image is said to come from (absent = the output's)
+   * and the crop's top-left corner (absent = 0, 0). Refused by packs without it.
+   */
+  'originalWidth'?: (number);
+  'originalHeight'?: (number);
+  'cropTop'?: (number);
+  'cropLeft'?: (number);
+  /**
+   * SDXL's refiner: the aesthetic score of the image (absent = 6) and of the negative branch
+   * (absent = 2.5).
+   */
+  'aestheticScore'?: (number);
+  'negativeAestheticScore'?: (number);
   '_seed'?: "seed";
   '_steps'?: "steps";
   '_guidance'?: "guidance";
@@ -125,4 +167,10 @@ export interface GenerateRequest__Output {
   '_paintWeight'?: "paintWeight";
   '_width'?: "width";
   '_height'?: "height";
+  '_originalWidth'?: "originalWidth";
+  '_originalHeight'?: "originalHeight";
+  '_cropTop'?: "cropTop";
+  '_cropLeft'?: "cropLeft";
+  '_aestheticScore'?: "aestheticScore";
+  '_negativeAestheticScore'?: "negativeAestheticScore";
 }

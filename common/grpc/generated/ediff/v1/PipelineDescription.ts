@@ -6,6 +6,7 @@ import type { SuperResolutionInfo as _ediff_v1_SuperResolutionInfo, SuperResolut
 import type { PipelineDefaults as _ediff_v1_PipelineDefaults, PipelineDefaults__Output as _ediff_v1_PipelineDefaults__Output } from '../../ediff/v1/PipelineDefaults';
 import type { DecodeInfo as _ediff_v1_DecodeInfo, DecodeInfo__Output as _ediff_v1_DecodeInfo__Output } from '../../ediff/v1/DecodeInfo';
 import type { LatentInfo as _ediff_v1_LatentInfo, LatentInfo__Output as _ediff_v1_LatentInfo__Output } from '../../ediff/v1/LatentInfo';
+import type { ImageSize as _ediff_v1_ImageSize, ImageSize__Output as _ediff_v1_ImageSize__Output } from '../../ediff/v1/ImageSize';
 
 export interface PipelineDescription {
   'pack'?: (string);
@@ -28,9 +29,14 @@ export interface PipelineDescription {
   'latent'?: (_ediff_v1_LatentInfo | null);
   /**
    * What requests may use: negative-prompt, prompt-switch, guidance-per-expert, style-image,
-   * paint-with-words, super-resolution, width-height, previews.
+   * paint-with-words, super-resolution, width-height, previews, micro-conditioning,
+   * aesthetic-score.
    */
   'features'?: (string)[];
+  /**
+   * The sizes the pack's models were trained for (SDXL: its aspect-ratio buckets), the default first.
+   */
+  'recommendedSizes'?: (_ediff_v1_ImageSize)[];
 }
 
 export interface PipelineDescription__Output {
@@ -54,7 +60,12 @@ export interface PipelineDescription__Output {
   'latent': (_ediff_v1_LatentInfo__Output | null);
   /**
    * What requests may use: negative-prompt, prompt-switch, guidance-per-expert, style-image,
-   * paint-with-words, super-resolution, width-height, previews.
+   * paint-with-words, super-resolution, width-height, previews, micro-conditioning,
+   * aesthetic-score.
    */
   'features': (string)[];
+  /**
+   * The sizes the pack's models were trained for (SDXL: its aspect-ratio buckets), the default first.
+   */
+  'recommendedSizes': (_ediff_v1_ImageSize__Output)[];
 }
