@@ -16,6 +16,9 @@ import { EdiffClient, type GenerateRequest } from '../sdk/client.ts';
 import { RUNTIME_FLAGS, startLocalCluster, startNodeProcess, startReadyProcess, type LocalCluster, type LocalClusterOptions } from '../sdk/local-cluster.ts';
 import { echoClient, echoStream, streamThroughput, TENSOR_BYTES } from './echo.ts';
 import { exportsBench } from './exports.ts';
+import { DEFAULT_REFINER_AT } from '../common/pack/ensemble.ts';
+import { karrasSigmas } from '../common/sampling/schedule.ts';
+import { sdxlExports } from '../test/helpers/exports.ts';
 
 const ECHO = fileURLToPath(new URL('echo.ts', import.meta.url));
 const execFileAsync = promisify(execFile);
@@ -346,6 +349,39 @@ async function scaling(pack: Pack) {
 }
 
 /**
+ * SDXL's base and refiner on their own pools of simulated GPUs (tiny exports in SDXL's layout,
+ * `--refiner-at 0.8`): jobs/s with base:refiner replicas 4:1, 3:2, 2:2 and 1:1, side by side,
+ * and per GPU. Which split wins follows the share of evaluations each expert gets.
+ */
+async function refinerRatios() {
+  const folders = sdxlExports();
+  try {
+    const location = { dir: folders.base, refiner: folders.refiner, refinerAt: DEFAULT_REFINER_AT };
+    const pack = loadPack(location);
+    const steps = 20;
+    const boundary = pack.manifest.base.experts[0]!.sigma_lo;
+    const sigmas = karrasSigmas(steps, pack.manifest.defaults.sigma_min, pack.manifest.defaults.sigma_max, pack.manifest.defaults.rho).slice(0, steps);
+    const baseShare = sigmas.filter((s) => s >= boundary).length / steps;
+    say(`  euler, ${steps} steps over a Karras schedule: ${(100 * baseShare).toFixed(0)}% of the evaluations have sigma >= ${boundary.toFixed(4)} (the base's)`);
+    const simulated = ['--executor', 'simulated-gpu', '--latency-ms', `${SIMULATED_LATENCY.a},${SIMULATED_LATENCY.b}`];
+    const request = (i: number) => ({ prompt: ['a photo of a cat', 'a lighthouse at dusk'][i % 2]!, width: 64, height: 64, seed: i, sampler: 'euler', steps });
+    const out: Record<string, number> = { sdxl_base_evaluation_share: baseShare };
+    for (const [b, r] of [[4, 1], [3, 2], [2, 2], [1, 1]] as const) {
+      const result = await withCluster({ pack: location, replicas: { base: b, refiner: r }, expertArgs: simulated, startTimeoutMs: 180_000 }, async (client, cluster) => {
+        await client.generateImage(request(0));
+        return steadyJobsPerSecond(client, cluster, 16 * (b + r), 6, 12, request);
+      });
+      say(`  base:refiner ${b}:${r}: ${result.jobsPerS.toFixed(2)} jobs/s, ${(result.jobsPerS / (b + r)).toFixed(2)} per simulated GPU`);
+      out[`sdxl_jobs_per_s_${b}_${r}`] = result.jobsPerS;
+      out[`sdxl_jobs_per_s_per_gpu_${b}_${r}`] = result.jobsPerS / (b + r);
+    }
+    return out;
+  } finally {
+    folders.remove();
+  }
+}
+
+/**
  * Coordinator memory per in-flight job: the growth of its resident memory from 32 to 256 long
  * jobs in flight (each step's largest figure over a few seconds). The growth from idle is kept
  * beside it: it also counts pages the process freed before the jobs came and reuses for them,
@@ -410,6 +446,7 @@ const steps: [string, () => Promise<Record<string, number>>][] = [
   ['scaling', () => scaling(reference)],
   ['memory', () => memory(reference)],
   ['exports', exportsBench],
+  ['sdxl refiner ratios', refinerRatios],
 ];
 const results: Record<string, number> = {};
 const started = now();

@@ -24,8 +24,8 @@ export interface LocalClusterOptions {
   startTimeoutMs?: number;
   /** A NATS URL: nodes register there and the coordinator discovers them (else a static node list). */
   nats?: string;
-  /** Replicas of each base expert. @default 1 */
-  replicas?: number;
+  /** Replicas of each base expert, or by expert name (1 for those not named). @default 1 */
+  replicas?: number | Record<string, number>;
   /** Extra flags for every expert node (e.g. --executor simulated-gpu --latency-ms 5,1). */
   expertArgs?: string[];
   /** Start the SR nodes (a latent pack's decode node always starts). @default true */
@@ -128,7 +128,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
   const pack = loadPack(o.pack);
   const host = o.host ?? '127.0.0.1';
   const common = [...packFlags(pack.location), '--host', host, '--port', '0', '--metrics-port', '0', ...(o.nats ? ['--nats', o.nats] : [])];
-  const replicas = Array.from({ length: o.replicas ?? 1 });
+  const replicasOf = (expert: string) => (typeof o.replicas === 'object' ? (o.replicas[expert] ?? 1) : (o.replicas ?? 1));
   const m = pack.manifest;
   const stages = [...(m.decode ? [m.decode.name] : []), ...(o.superResolution === false ? [] : m.super_resolution.map((s) => s.name))];
   const started: ClusterProcess[] = [];
@@ -141,7 +141,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
   try {
     const [encoder, experts, sr] = await Promise.all([
       launch('encoder-node', []),
-      Promise.all(pack.manifest.base.experts.flatMap((e) => replicas.map(() => launch('expert-node', ['--expert', e.name, ...(o.expertArgs ?? [])])))),
+      Promise.all(pack.manifest.base.experts.flatMap((e) => Array.from({ length: replicasOf(e.name) }, () => launch('expert-node', ['--expert', e.name, ...(o.expertArgs ?? [])])))),
       Promise.all(stages.map((stage) => launch('sr-node', ['--stage', stage]))),
     ]);
     const coordinator = await startNodeProcess(

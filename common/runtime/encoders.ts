@@ -5,7 +5,8 @@
 import path from 'node:path';
 import type { Pack } from '../pack/load.ts';
 import { usedEncoders, type EncoderSpec } from '../pack/manifest.ts';
-import type { Tensor } from '../tensor.ts';
+import { NonFiniteOutputError } from '../errors.ts';
+import { firstNonFinite, type Tensor } from '../tensor.ts';
 import type { Conditioning } from '../pipeline/conditioning.ts';
 import { ModelSession } from './session.ts';
 import { TextTokenizer } from './tokenizer.ts';
@@ -105,6 +106,8 @@ export class EncoderEnsemble {
       for (const [output, name] of Object.entries(e.spec.outputs)) {
         const t = result[output]!;
         if (!(t.data instanceof Float32Array)) throw new Error(`encoder ${e.spec.name}: output ${output} is not floating-point`);
+        const bad = firstNonFinite(t.data);
+        if (bad >= 0) throw new NonFiniteOutputError(`encoder ${e.spec.name}`, `output ${output} has ${t.data[bad]} at value ${bad}`);
         conditioning[name] = { dims: t.dims.slice(1), data: t.data };
       }
     }

@@ -36,7 +36,7 @@ commands:
   tokens PROMPT       the token ids of each text encoder, and the count against its limit (--pack)
   deploy render       write a kustomize overlay that serves a pack on Kubernetes (--pack; see --help of it)
   build-packs         build the packs this project makes into the cache (done on first use anyway)
-  make-test-export DIR  write a tiny random-weight Stable Diffusion ONNX export (to try --pack
+  make-test-export DIR  write a tiny random-weight Stable Diffusion or SDXL ONNX export (to try --pack
                       with an export when no weights can be downloaded; see --help of it)
 
 generate options:

@@ -16,6 +16,7 @@ import { TextTokenizer } from '../../common/runtime/tokenizer.ts';
 import { BUILDABLE_PACKS, ensureBuiltPack } from '../../packs/cache.ts';
 import { REFERENCE_PACK_NAME } from '../../packs/reference/build.ts';
 import { writeTestExport, type TestExportOptions } from '../../packs/test-exports/build.ts';
+import { writeSdxlTestExport } from '../../packs/test-exports/sdxl.ts';
 import { UsageError } from './usage.ts';
 
 /** CLIP's vocabulary, as the repository keeps it for its tests and test exports. */
@@ -147,9 +148,12 @@ export async function tokensCommand(args: string[]): Promise<void> {
 const MAKE_TEST_EXPORT_USAGE = `usage: ediff make-test-export DIR [--layout optimum|legacy] [--prediction epsilon|v_prediction]
                              [--timestep float-scalar|int64|float-batch] [--input-ids int64|int32]
                              [--fp16] [--no-external-data] [--sample-size N]
+       ediff make-test-export DIR --sdxl base|refiner [--sample-size N]
 
 Writes a tiny Stable Diffusion ONNX export with random weights (pictures are noise) in the file
-layout of a real one, to try 'ediff generate --pack DIR' and 'ediff cluster up --pack DIR'.`;
+layout of a real one, to try 'ediff generate --pack DIR' and 'ediff cluster up --pack DIR'.
+With --sdxl, an SDXL base or refiner in Optimum's layout (a base and a refiner written by it
+share bigG and the VAE, as the real ones do), to try '--pack BASE --refiner REFINER'.`;
 
 export async function makeTestExportCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -162,6 +166,7 @@ export async function makeTestExportCommand(args: string[]): Promise<void> {
       fp16: { type: 'boolean' },
       'no-external-data': { type: 'boolean' },
       'sample-size': { type: 'string' },
+      sdxl: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -177,6 +182,14 @@ export async function makeTestExportCommand(args: string[]): Promise<void> {
   };
   const sampleSize = values['sample-size'] === undefined ? undefined : Number(values['sample-size']);
   if (sampleSize !== undefined && !(Number.isInteger(sampleSize) && sampleSize > 0 && sampleSize <= 128)) throw new UsageError(`--sample-size must be a whole number in [1, 128], got ${values['sample-size']}`);
+  if (values.sdxl !== undefined) {
+    const role = choice('sdxl', values.sdxl, ['base', 'refiner'] as const)!;
+    const others = (['layout', 'prediction', 'timestep', 'input-ids', 'fp16', 'no-external-data'] as const).filter((k) => values[k] !== undefined);
+    if (others.length > 0) throw new UsageError(`--sdxl writes Optimum's SDXL layout; it takes no --${others.join(', --')}`);
+    writeSdxlTestExport(dir, CLIP_VOCABULARY, { role, ...(sampleSize !== undefined && { sampleSize }), ...(role === 'refiner' && { unetSeed: 2 }) });
+    console.log(path.resolve(dir));
+    return;
+  }
   const options: TestExportOptions = {
     ...(values.layout !== undefined && { layout: choice('layout', values.layout, ['optimum', 'legacy'] as const)! }),
     ...(values.prediction !== undefined && { prediction: choice('prediction', values.prediction, ['epsilon', 'v_prediction'] as const)! }),

@@ -142,6 +142,33 @@ test('a Stable Diffusion export from make-test-export: inspect, tokens, a 64x96 
   assert.match(notPack.stderr, /^ediff: .*: neither pack\.json \(an ediff pack or ensemble\) nor model_index\.json \(a diffusers or Optimum ONNX export\) is here\n$/);
 });
 
+test('SDXL from make-test-export --sdxl: inspect and generate with --pack BASE --refiner REFINER, the embedded cluster == --in-process', async () => {
+  const base = path.join(work.dir, 'sdxl-base');
+  const refiner = path.join(work.dir, 'sdxl-refiner');
+  for (const [dir, role] of [[base, 'base'], [refiner, 'refiner']] as const) assert.equal((await ediff('make-test-export', dir, '--sdxl', role, '--sample-size', '8')).code, 0);
+  const inspect = await ediff('pack', 'inspect', base, '--refiner', refiner, '--refiner-at', '0.8');
+  assert.equal(inspect.code, 0, inspect.stderr);
+  for (const line of [
+    /^  source: ensemble of export folders: base = .*sdxl-base \(optimum layout\), refiner = .*sdxl-refiner \(optimum layout\)$/m,
+    /^    derived base\.encoder_hidden_states: base\.text_encoder\.hidden_states\.11 \+ base\.text_encoder_2\.hidden_states\.31 joined on the feature axis; zeros for an empty negative prompt$/m,
+    /^    expert base: sigma \[0\.57166\d*, inf\)/m,
+    /^    expert refiner: sigma \[0, 0\.57166\d*\)/m,
+    /outputs: hidden_states\.0\.\.32 float32 \[batch_size, sequence_length, 12\]; last_hidden_state/m,
+  ]) assert.match(inspect.stdout, line);
+  const tokens = await ediff('tokens', 'a red circle', '--pack', base, '--refiner', refiner);
+  assert.match(tokens.stdout, /^base\.text_encoder: 5 of 77 tokens\n  49406 320 736 7117 49407 \(then 72 x 49407\)\nbase\.text_encoder_2: 5 of 77 tokens\n  49406 320 736 7117 49407 \(then 72 x 0\)\n$/);
+  const args = ['a photo of a cat', '--pack', base, '--refiner', refiner, '--width', '64', '--height', '64', '--seed', '3', '--steps', '6', '--original-size', '2048x1536', '--crop', '0,16', '--aesthetic-score', '7', '--expert-guidance', 'refiner=3'];
+  const cluster = path.join(work.dir, 'sdxl-cluster.png');
+  const a = await ediff('generate', ...args, '-o', cluster);
+  assert.equal(a.code, 0, a.stderr);
+  const local = path.join(work.dir, 'sdxl-local.png');
+  assert.equal((await ediff('generate', ...args, '-o', local, '--in-process', '-q')).code, 0);
+  assert.ok(readFileSync(cluster).equals(readFileSync(local)), 'the same PNG in process');
+  const bad = await ediff('generate', 'a cat', '--pack', base, '--refiner', refiner, '--refiner-at', '1.5', '-q');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^ediff: --refiner-at must be a fraction in \(0, 1\) \(diffusers' denoising_end\), got "1\.5"\n$/);
+});
+
 test('an unreachable coordinator is a clear error', async () => {
   const r = await ediff('generate', 'x', '--coordinator', '127.0.0.1:1', '-q');
   assert.equal(r.code, 1);
