@@ -4,6 +4,12 @@ import type { GenerateRequest } from '../pipeline/request.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { fromWire, toWire } from './tensor.ts';
 
+/** SDXL's micro-conditioning fields: proto3 `optional` on the wire, the same names on both sides. */
+const MICRO_FIELDS = ['originalWidth', 'originalHeight', 'cropTop', 'cropLeft', 'aestheticScore', 'negativeAestheticScore'] as const;
+
+/** The fields of `r` among `keys` that are set. */
+const definedFields = <T extends object, K extends keyof T>(r: T, keys: readonly K[]): Partial<Pick<T, K>> => Object.fromEntries(keys.filter((k) => r[k] !== undefined).map((k) => [k, r[k]])) as Partial<Pick<T, K>>;
+
 /** A request plus the options that only concern its stream of events. */
 export interface GenerateCall extends GenerateRequest {
   /** Send a preview of the denoised estimate every k base steps. @default 0 (none) */
@@ -29,12 +35,7 @@ export function generateRequestToWire(r: GenerateCall): WireRequest {
     ...(r.paintWeight !== undefined && { paintWeight: r.paintWeight }),
     ...(r.promptSwitch && { promptSwitch: r.promptSwitch }),
     expertGuidance: r.expertGuidance ?? {},
-    ...(r.originalWidth !== undefined && { originalWidth: r.originalWidth }),
-    ...(r.originalHeight !== undefined && { originalHeight: r.originalHeight }),
-    ...(r.cropTop !== undefined && { cropTop: r.cropTop }),
-    ...(r.cropLeft !== undefined && { cropLeft: r.cropLeft }),
-    ...(r.aestheticScore !== undefined && { aestheticScore: r.aestheticScore }),
-    ...(r.negativeAestheticScore !== undefined && { negativeAestheticScore: r.negativeAestheticScore }),
+    ...definedFields(r, MICRO_FIELDS),
     previewEvery: r.previewEvery ?? 0,
     progress: r.progress === 'none' ? 'PROGRESS_NONE' : 'PROGRESS_EVALUATIONS',
   };
@@ -58,12 +59,7 @@ export function generateRequestFromWire(r: WireRequestOutput): GenerateCall & Re
     ...(r.paintWeight !== undefined && { paintWeight: r.paintWeight }),
     ...(r.promptSwitch && { promptSwitch: { prompt: r.promptSwitch.prompt, atFraction: r.promptSwitch.atFraction } }),
     ...(Object.keys(r.expertGuidance).length > 0 && { expertGuidance: r.expertGuidance }),
-    ...(r.originalWidth !== undefined && { originalWidth: r.originalWidth }),
-    ...(r.originalHeight !== undefined && { originalHeight: r.originalHeight }),
-    ...(r.cropTop !== undefined && { cropTop: r.cropTop }),
-    ...(r.cropLeft !== undefined && { cropLeft: r.cropLeft }),
-    ...(r.aestheticScore !== undefined && { aestheticScore: r.aestheticScore }),
-    ...(r.negativeAestheticScore !== undefined && { negativeAestheticScore: r.negativeAestheticScore }),
+    ...definedFields(r, MICRO_FIELDS),
     previewEvery: r.previewEvery,
     progress: progressFromWire(r.progress),
   };
