@@ -17,7 +17,7 @@ import { RUNTIME_FLAGS, startLocalCluster, startNodeProcess, startReadyProcess, 
 import { echoClient, echoStream, streamThroughput, TENSOR_BYTES } from './echo.ts';
 import { exportsBench } from './exports.ts';
 import { DEFAULT_REFINER_AT } from '../common/pack/ensemble.ts';
-import { karrasSigmas } from '../common/sampling/schedule.ts';
+import { resolveRequest } from '../common/pipeline/request.ts';
 import { sdxlExports } from '../test/helpers/exports.ts';
 
 const ECHO = fileURLToPath(new URL('echo.ts', import.meta.url));
@@ -350,8 +350,10 @@ async function scaling(pack: Pack) {
 
 /**
  * SDXL's base and refiner on their own pools of simulated GPUs (tiny exports in SDXL's layout,
- * `--refiner-at 0.8`): jobs/s with base:refiner replicas 4:1, 3:2, 2:2 and 1:1, side by side,
- * and per GPU. Which split wins follows the share of evaluations each expert gets.
+ * `--refiner-at 0.8`): jobs/s with base:refiner replicas 4:1, 3:2, 2:2 and 1:1, side by side, and
+ * per replica, under both sigma schedules: Karras's (the default) and the export's diffusers
+ * timesteps (80% of the steps on the base, as diffusers splits them). Which split wins follows
+ * the share of evaluations each expert gets.
  */
 async function refinerRatios() {
   const folders = sdxlExports();
@@ -360,20 +362,22 @@ async function refinerRatios() {
     const pack = loadPack(location);
     const steps = 20;
     const boundary = pack.manifest.base.experts[0]!.sigma_lo;
-    const sigmas = karrasSigmas(steps, pack.manifest.defaults.sigma_min, pack.manifest.defaults.sigma_max, pack.manifest.defaults.rho).slice(0, steps);
-    const baseShare = sigmas.filter((s) => s >= boundary).length / steps;
-    say(`  euler, ${steps} steps over a Karras schedule: ${(100 * baseShare).toFixed(0)}% of the evaluations have sigma >= ${boundary.toFixed(4)} (the base's)`);
     const simulated = ['--executor', 'simulated-gpu', '--latency-ms', `${SIMULATED_LATENCY.a},${SIMULATED_LATENCY.b}`];
-    const request = (i: number) => ({ prompt: ['a photo of a cat', 'a lighthouse at dusk'][i % 2]!, width: 64, height: 64, seed: i, sampler: 'euler', steps });
-    const out: Record<string, number> = { sdxl_base_evaluation_share: baseShare };
-    for (const [b, r] of [[4, 1], [3, 2], [2, 2], [1, 1]] as const) {
-      const result = await withCluster({ pack: location, replicas: { base: b, refiner: r }, expertArgs: simulated, startTimeoutMs: 180_000 }, async (client, cluster) => {
-        await client.generateImage(request(0));
-        return steadyJobsPerSecond(client, cluster, 16 * (b + r), 6, 12, request);
-      });
-      say(`  base:refiner ${b}:${r}: ${result.jobsPerS.toFixed(2)} jobs/s, ${(result.jobsPerS / (b + r)).toFixed(2)} per simulated GPU`);
-      out[`sdxl_jobs_per_s_${b}_${r}`] = result.jobsPerS;
-      out[`sdxl_jobs_per_s_per_gpu_${b}_${r}`] = result.jobsPerS / (b + r);
+    const out: Record<string, number> = {};
+    for (const schedule of ['karras', 'timesteps'] as const) {
+      const share = resolveRequest(pack.manifest, { prompt: '', steps, sigmaSchedule: schedule }).sigmas.slice(0, steps).filter((s) => s >= boundary).length / steps;
+      say(`  ${schedule} sigmas, 20 Euler steps: ${(100 * share).toFixed(0)}% of the evaluations have sigma >= ${boundary.toFixed(4)} (the base's)`);
+      out[`sdxl_${schedule}_base_evaluation_share`] = share;
+      const request = (i: number) => ({ prompt: ['a photo of a cat', 'a lighthouse at dusk'][i % 2]!, width: 64, height: 64, seed: i, sampler: 'euler', steps, sigmaSchedule: schedule });
+      for (const [b, r] of [[4, 1], [3, 2], [2, 2], [1, 1]] as const) {
+        const result = await withCluster({ pack: location, replicas: { base: b, refiner: r }, expertArgs: simulated, startTimeoutMs: 180_000 }, async (client, cluster) => {
+          await client.generateImage(request(0));
+          return steadyJobsPerSecond(client, cluster, 16 * (b + r), 6, 12, request);
+        });
+        say(`    base:refiner ${b}:${r}: ${result.jobsPerS.toFixed(2)} jobs/s, ${(result.jobsPerS / (b + r)).toFixed(2)} per replica`);
+        out[`sdxl_${schedule}_jobs_per_s_${b}_${r}`] = result.jobsPerS;
+        out[`sdxl_${schedule}_jobs_per_s_per_replica_${b}_${r}`] = result.jobsPerS / (b + r);
+      }
     }
     return out;
   } finally {

@@ -63,3 +63,20 @@ export class NonFiniteOutputError extends Error {
     super(`${where}: ${detail}`);
   }
 }
+
+/** Past a limit (the coordinator's queue, a tenant's quota): retry after the hint (gRPC RESOURCE_EXHAUSTED, `retry-after` metadata). */
+export class ResourceExhaustedError extends Error {
+  override readonly name = 'ResourceExhaustedError';
+  constructor(
+    message: string,
+    /** Seconds after which a retry may be admitted. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Something named by id that is not there, or no longer (gRPC NOT_FOUND). */
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+}

@@ -23,17 +23,23 @@ import { EncodingCache } from './encoding-cache.ts';
 import { JobThreads } from './job-threads.ts';
 import { coordinatorMetrics } from './metrics.ts';
 import { coordinatorHandlers } from './service.ts';
+import { jobRunner } from './job-service.ts';
+import { JobStore } from './job-store.ts';
 
 const ROLE = 'coordinator';
 /** The default job threads stop at this many: beyond it the main thread (API, encodings) limits. */
 const MAX_DEFAULT_JOB_THREADS = 4;
 const USAGE = `usage: coordinator --pack DIR (--nats URL | --nodes FILE | --encoder ADDR --expert NAME=ADDR[,ADDR...]... [--sr STAGE=ADDR...])
                    [--host H] [--port N] [--metrics-port N] [--evaluation-timeout-ms N] [--encoding-cache-mb N]
-                   [--job-threads N]
+                   [--job-threads N] [--max-running N] [--max-queued N] [--keep-jobs-s N] [--max-kept-jobs N]
 
   --nats URL              discover nodes in the NATS registry (static addresses may be given too)
   --encoding-cache-mb N   encoded prompts kept for jobs that repeat them (default 64; 0 = none)
-  --job-threads N         threads that run jobs' samplers and node streams (default: the cores, at most ${MAX_DEFAULT_JOB_THREADS})`;
+  --job-threads N         threads that run jobs' samplers and node streams (default: the cores, at most ${MAX_DEFAULT_JOB_THREADS})
+  --max-running N         jobs run at once (default 512); more wait in the queue
+  --max-queued N          jobs waiting (default 512); past it submissions are RESOURCE_EXHAUSTED
+  --keep-jobs-s N         how long an ended job (its events and result) is kept for GetJob / WatchJob (default 3600)
+  --max-kept-jobs N       the most ended jobs kept (default 1000; the oldest go first)`;
 
 const values = parseFlags(ROLE, USAGE, () =>
   parseArgs({
@@ -46,6 +52,10 @@ const values = parseFlags(ROLE, USAGE, () =>
       'evaluation-timeout-ms': { type: 'string', default: '30000' },
       'encoding-cache-mb': { type: 'string', default: '64' },
       'job-threads': { type: 'string', default: String(Math.min(os.availableParallelism(), MAX_DEFAULT_JOB_THREADS)) },
+      'max-running': { type: 'string', default: '512' },
+      'max-queued': { type: 'string', default: '512' },
+      'keep-jobs-s': { type: 'string', default: '3600' },
+      'max-kept-jobs': { type: 'string', default: '1000' },
     },
     strict: true,
   }),
@@ -79,8 +89,13 @@ const timeout = Number(values['evaluation-timeout-ms']);
 if (!(timeout > 0)) usageError(`--evaluation-timeout-ms must be a positive number, got ${values['evaluation-timeout-ms']}`);
 const encodingCacheMb = Number(values['encoding-cache-mb']);
 if (!(encodingCacheMb >= 0)) usageError(`--encoding-cache-mb must be a number >= 0, got ${values['encoding-cache-mb']}`);
-const jobThreads = Number(values['job-threads']);
-if (!(Number.isInteger(jobThreads) && jobThreads >= 1)) usageError(`--job-threads must be a whole number >= 1, got ${values['job-threads']}`);
+const wholeNumber = (flag: 'job-threads' | 'max-running' | 'max-queued' | 'keep-jobs-s' | 'max-kept-jobs', min: number) => {
+  const n = Number(values[flag]);
+  if (!(Number.isInteger(n) && n >= min)) usageError(`--${flag} must be a whole number >= ${min}, got ${values[flag]}`);
+  return n;
+};
+const jobThreads = wholeNumber('job-threads', 1);
+const admission = { maxRunning: wholeNumber('max-running', 1), maxQueued: wholeNumber('max-queued', 0), keepMs: 1000 * wholeNumber('keep-jobs-s', 0), maxKept: wholeNumber('max-kept-jobs', 0) };
 try {
   const pack = loadServedPack(ROLE, { ...values, pack: values.pack });
   const nodes = addresses();
@@ -111,12 +126,13 @@ try {
     },
     onMembership: (change) => jobs.membership(change),
   });
+  const store = new JobStore({ ...admission, run: jobRunner(jobs, metrics) });
   backend.addAll(nodes);
   await backend.verifyNodes();
   const discovery = values.nats ? await RegistryWatcher.start(values.nats, backend) : null;
   let address = '';
   const server = await startServer(values.host, port(ROLE, 'port', values.port), (s) =>
-    s.addService(ediffProtos().Coordinator.service, coordinatorHandlers(backend, jobs, metrics, () => address)),
+    s.addService(ediffProtos().Coordinator.service, coordinatorHandlers(backend, jobs, store, () => address)),
   );
   address = server.address;
   await announceAndServe({ role: ROLE, name: pack.manifest.name, server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']) }, async () => {

@@ -1,25 +1,18 @@
 /**
- * The public Coordinator gRPC service. Handlers decode the request, run the job through the
- * cluster backend, and map errors to statuses in one place.
+ * The public Coordinator gRPC service: the job API and Generate (job-service.ts), the pipeline's
+ * description and the cluster's status.
  */
-import type * as grpc from '@grpc/grpc-js';
 import type { CoordinatorHandlers } from '../common/grpc/generated/ediff/v1/Coordinator.ts';
 import type { ExpertInfo } from '../common/grpc/generated/ediff/v1/ExpertInfo.ts';
-import type { GenerateEvent } from '../common/grpc/generated/ediff/v1/GenerateEvent.ts';
-import type { GenerateRequest__Output } from '../common/grpc/generated/ediff/v1/GenerateRequest.ts';
 import type { PipelineDescription } from '../common/grpc/generated/ediff/v1/PipelineDescription.ts';
-import { Status, toServiceError } from '../common/grpc/status.ts';
-import { toWire } from '../common/grpc/tensor.ts';
-import { generateRequestFromWire } from '../common/grpc/generate-request.ts';
-import { encodePng } from '../common/image.ts';
 import { SR_DEFAULT_GUIDANCE, type ExpertSpec } from '../common/pack/manifest.ts';
 import { availableSizes, packFeatures, sizeStep } from '../common/pipeline/request.ts';
-import { clampImage } from '../common/pipeline/stage.ts';
 import { SAMPLERS } from '../common/sampling/samplers.ts';
 import type { ClusterBackend } from './backend.ts';
 import type { JobThreads } from './job-threads.ts';
+import { jobHandlers } from './job-service.ts';
+import type { JobStore } from './job-store.ts';
 import { checkHealth } from './health.ts';
-import type { CoordinatorMetrics } from './metrics.ts';
 
 function expertInfo(e: ExpertSpec, defaultGuidance: number): ExpertInfo {
   return {
@@ -61,62 +54,12 @@ export function describePipeline(backend: ClusterBackend): PipelineDescription {
 }
 
 /**
- * The handlers: jobs run on the job threads; the backend is the main thread's view of the cluster
- * (membership, encoders, pack checks).
+ * The handlers: jobs are kept in the store and run on the job threads; the backend is the main
+ * thread's view of the cluster (membership, encoders, pack checks).
  */
-export function coordinatorHandlers(backend: ClusterBackend, jobs: JobThreads, metrics: CoordinatorMetrics, address: () => string): CoordinatorHandlers {
+export function coordinatorHandlers(backend: ClusterBackend, jobs: JobThreads, store: JobStore, address: () => string): CoordinatorHandlers {
   return {
-    async Generate(call: grpc.ServerWritableStream<GenerateRequest__Output, GenerateEvent>) {
-      const abort = new AbortController();
-      call.on('cancelled', () => abort.abort());
-      metrics.jobsInFlight.inc();
-      const endTimer = metrics.jobSeconds.startTimer();
-      // Events go out in order: directly, unless an asynchronously encoded preview is still ahead.
-      let queue = Promise.resolve();
-      let queued = 0;
-      const write = (event: GenerateEvent | Promise<GenerateEvent>) => {
-        if (queued === 0 && !(event instanceof Promise)) {
-          if (!abort.signal.aborted) call.write(event);
-          return;
-        }
-        queued++;
-        queue = queue.then(async () => {
-          const e = await event;
-          queued--;
-          if (!abort.signal.aborted) call.write(e);
-        });
-      };
-      try {
-        const request = generateRequestFromWire(call.request);
-        const result = await jobs.run(
-          request,
-          {
-            onProgress: ({ type: _, ...evaluation }) => write({ evaluation }),
-            onPreview: (step, image) => write(encodePng(clampImage(image)).then((png) => ({ preview: { stage: 'base', step, png } }))),
-          },
-          abort.signal,
-        );
-        const png = await encodePng(result.image);
-        const size = result.width === result.height ? result.width : 0;
-        write({ result: { png, image: toWire(result.image), seed: result.seed, size, width: result.width, height: result.height, stages: result.stages, warnings: result.warnings } });
-        await queue;
-        call.end();
-        endTimer();
-        metrics.jobs.inc({ outcome: 'ok' });
-      } catch (error) {
-        if (abort.signal.aborted) {
-          metrics.jobs.inc({ outcome: 'cancelled' });
-          return;
-        }
-        const e = toServiceError(error);
-        metrics.jobs.inc({ outcome: Status[e.code] });
-        metrics.errors.inc({ code: Status[e.code] });
-        await queue.catch(() => {});
-        call.emit('error', e);
-      } finally {
-        metrics.jobsInFlight.dec();
-      }
-    },
+    ...jobHandlers(store),
 
     DescribePipeline(_call, callback) {
       callback(null, describePipeline(backend));

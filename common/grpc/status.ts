@@ -3,7 +3,7 @@
  * `fromServiceError`.
  */
 import * as grpc from '@grpc/grpc-js';
-import { InvalidArgumentError, NodeTimeoutError, NodeUnavailableError, PackError } from '../errors.ts';
+import { InvalidArgumentError, NodeTimeoutError, NodeUnavailableError, NotFoundError, PackError, ResourceExhaustedError } from '../errors.ts';
 
 export const { status: Status } = grpc;
 
@@ -21,6 +21,8 @@ export function statusOf(error: unknown): grpc.status {
   if (error instanceof NodeUnavailableError) return Status.UNAVAILABLE;
   if (error instanceof NodeTimeoutError) return Status.DEADLINE_EXCEEDED;
   if (error instanceof PackError) return Status.FAILED_PRECONDITION;
+  if (error instanceof ResourceExhaustedError) return Status.RESOURCE_EXHAUSTED;
+  if (error instanceof NotFoundError) return Status.NOT_FOUND;
   if (error instanceof Error && error.name === 'AbortError') return Status.CANCELLED;
   if (isServiceError(error)) return error.code;
   return Status.INTERNAL;
@@ -29,6 +31,11 @@ export function statusOf(error: unknown): grpc.status {
 export function toServiceError(error: unknown): StatusError {
   const code = statusOf(error);
   const details = isServiceError(error) ? error.details : error instanceof Error ? error.message : String(error);
+  if (error instanceof ResourceExhaustedError) {
+    const metadata = new grpc.Metadata();
+    metadata.set('retry-after', String(error.retryAfterSeconds));
+    return { code, details, metadata };
+  }
   return { code, details };
 }
 

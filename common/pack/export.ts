@@ -15,7 +15,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PackError } from '../errors.ts';
-import { DiscreteSigmas, type DiscreteSchedule } from '../sampling/discrete-schedule.ts';
+import { DiscreteSigmas, type DiscreteSchedule, type TimestepSpacing } from '../sampling/discrete-schedule.ts';
 import { Reader, readJsonFile } from './json-reader.ts';
 import { PACK_FORMAT, type DerivedConditioning, type LatentSpec, type MicroField, type PackManifest } from './manifest.ts';
 import { readModelSignature, type ModelSignature } from './onnx-signature.ts';
@@ -40,12 +40,13 @@ export interface ReadExport {
 export const SD_VAE_SCALING_FACTOR = 0.18215;
 
 /** What a diffusers scheduler class takes when its config leaves a field out (the classes' own defaults). */
-const DDPM_DEFAULTS = { num_train_timesteps: 1000, beta_start: 0.0001, beta_end: 0.02, beta_schedule: 'linear', prediction_type: 'epsilon' } as const;
+const DDPM_DEFAULTS = { num_train_timesteps: 1000, beta_start: 0.0001, beta_end: 0.02, beta_schedule: 'linear', prediction_type: 'epsilon', timestep_spacing: 'leading', steps_offset: 0 } as const;
+const LINSPACE_DEFAULTS = { ...DDPM_DEFAULTS, timestep_spacing: 'linspace' } as const;
 const LCM_DEFAULTS = { ...DDPM_DEFAULTS, beta_start: 0.00085, beta_end: 0.012, beta_schedule: 'scaled_linear' } as const;
 const SCHEDULER_DEFAULTS: Record<string, Record<string, string | number>> = Object.fromEntries([
-  ...['DDPMScheduler', 'DDIMScheduler', 'PNDMScheduler', 'LMSDiscreteScheduler', 'EulerDiscreteScheduler', 'EulerAncestralDiscreteScheduler', 'DPMSolverMultistepScheduler',
-    'DPMSolverSinglestepScheduler', 'DPMSolverSDEScheduler', 'HeunDiscreteScheduler', 'KDPM2DiscreteScheduler', 'KDPM2AncestralDiscreteScheduler', 'UniPCMultistepScheduler',
-    'DEISMultistepScheduler'].map((c) => [c, DDPM_DEFAULTS]),
+  ...['DDPMScheduler', 'DDIMScheduler', 'PNDMScheduler'].map((c) => [c, DDPM_DEFAULTS]),
+  ...['LMSDiscreteScheduler', 'EulerDiscreteScheduler', 'EulerAncestralDiscreteScheduler', 'DPMSolverMultistepScheduler', 'DPMSolverSinglestepScheduler', 'DPMSolverSDEScheduler',
+    'HeunDiscreteScheduler', 'KDPM2DiscreteScheduler', 'KDPM2AncestralDiscreteScheduler', 'UniPCMultistepScheduler', 'DEISMultistepScheduler'].map((c) => [c, LINSPACE_DEFAULTS]),
   ['LCMScheduler', LCM_DEFAULTS],
   ['TCDScheduler', LCM_DEFAULTS],
 ]);
@@ -99,7 +100,7 @@ const BASE_TIME_IDS: MicroField[] = ['original_height', 'original_width', 'crop_
 const REFINER_TIME_IDS: MicroField[] = ['original_height', 'original_width', 'crop_top', 'crop_left', 'aesthetic_score'];
 
 /** The training schedule and what the network predicts, from scheduler_config.json. */
-export function readScheduler(file: string, warnings: string[]): { schedule: DiscreteSchedule; prediction: 'eps' | 'v' } {
+export function readScheduler(file: string, warnings: string[]): { schedule: DiscreteSchedule; prediction: 'eps' | 'v'; timesteps: TimestepSpacing } {
   const r = readJsonFile(file);
   const className = r.field('_class_name').string();
   const defaults = SCHEDULER_DEFAULTS[className];
@@ -118,7 +119,13 @@ export function readScheduler(file: string, warnings: string[]): { schedule: Dis
     timesteps: value('num_train_timesteps').positiveInt(),
   };
   const prediction = value('prediction_type').oneOf(['epsilon', 'v_prediction'] as const, 'prediction type');
-  return { schedule, prediction: prediction === 'epsilon' ? 'eps' : 'v' };
+  // Only the opt-in `timesteps` sigma schedule uses these: the class default stands without a warning (older configs lack them).
+  const quiet = (key: string) => (r.has(key) && r.field(key).value !== null ? r.field(key) : new Reader(file, (defaults ?? DDPM_DEFAULTS)[key], key));
+  const timesteps: TimestepSpacing = {
+    spacing: quiet('timestep_spacing').oneOf(['leading', 'trailing', 'linspace'] as const, 'timestep spacing'),
+    steps_offset: quiet('steps_offset').number((n) => Number.isInteger(n) && n >= 0, 'a whole number >= 0'),
+  };
+  return { schedule, prediction: prediction === 'epsilon' ? 'eps' : 'v', timesteps };
 }
 
 /** A tokenizer's special token as its config writes it: a string, or an AddedToken object with `content`. */
@@ -205,7 +212,7 @@ export function readExport(dir: string, options: ReadExportOptions = {}): ReadEx
   const rel = (...parts: string[]) => path.join(...parts);
   const layout: ExportLayout = existsSync(path.join(dir, 'unet', 'config.json')) ? 'optimum' : 'legacy';
   const files = [MODEL_INDEX_FILE, rel('scheduler', 'scheduler_config.json')];
-  const { schedule, prediction } = readScheduler(path.join(dir, 'scheduler', 'scheduler_config.json'), warnings);
+  const { schedule, prediction, timesteps } = readScheduler(path.join(dir, 'scheduler', 'scheduler_config.json'), warnings);
 
   // The text encoders there are, each with its tokenizer.
   const encoders: FoundEncoder[] = [];
@@ -352,7 +359,7 @@ export function readExport(dir: string, options: ReadExportOptions = {}): ReadEx
     // SDXL's buckets where its UNet is the 1024-pixel one; else the trained size alone.
     recommended_sizes: sdxl && !fixed && sampleSize * factor === 1024 ? SDXL_SIZES : [[(fixed?.width ?? sampleSize) * factor, (fixed?.height ?? sampleSize) * factor]],
     // DPM++ 2M over a Karras schedule of the training sigmas, as A1111 does; diffusers' default guidance (7.5; SDXL's 5).
-    defaults: { sampler: 'dpmpp-2m', steps: 25, sigma_min: sigmas.sigmaMin, sigma_max: sigmas.sigmaMax, rho: 7, guidance: sdxl ? 5 : 7.5, paint_weight: 1 },
+    defaults: { sampler: 'dpmpp-2m', steps: 25, sigma_min: sigmas.sigmaMin, sigma_max: sigmas.sigmaMax, rho: 7, guidance: sdxl ? 5 : 7.5, paint_weight: 1, timesteps },
   };
   return { file, manifest, layout, warnings, files };
 }

@@ -204,6 +204,12 @@ function readManifest(file: string, json: Json): PackManifest {
       ...readSampling(defaults),
       guidance: defaults.field('guidance').number((n) => n >= 0, 'a number >= 0'),
       paint_weight: defaults.has('paint_weight') ? defaults.field('paint_weight').number((n) => n >= 0, 'a number >= 0') : 1,
+      ...(defaults.has('timesteps') && {
+        timesteps: {
+          spacing: defaults.field('timesteps').field('spacing').oneOf(['leading', 'trailing', 'linspace'] as const, 'timestep spacing'),
+          steps_offset: defaults.field('timesteps').has('steps_offset') ? defaults.field('timesteps').field('steps_offset').number((n) => Number.isInteger(n) && n >= 0, 'a whole number >= 0') : 0,
+        },
+      }),
     },
   };
 }

@@ -19,7 +19,7 @@
  * A Stable Diffusion export folder needs no pack.json: export.ts reads it into this same form;
  * an ensemble of export folders (`ediff-ensemble/1`, ensemble.ts) is composed into it too.
  */
-import type { DiscreteSchedule } from '../sampling/discrete-schedule.ts';
+import type { DiscreteSchedule, TimestepSpacing } from '../sampling/discrete-schedule.ts';
 import type { SamplerName } from '../sampling/samplers.ts';
 
 export type { DiscreteSchedule } from '../sampling/discrete-schedule.ts';
@@ -174,7 +174,11 @@ export interface PackManifest {
   conditioning?: DerivedConditioning[];
   /** Output sizes the pack's models were trained for, [width, height] (SDXL's aspect-ratio buckets); the default first. */
   recommended_sizes?: [number, number][];
-  defaults: SamplingDefaults & { guidance: number; paint_weight: number };
+  /**
+   * `timesteps`: how the export's diffusers scheduler spaces n steps over the training timesteps,
+   * for requests that ask for that sigma schedule instead of Karras's (exports only).
+   */
+  defaults: SamplingDefaults & { guidance: number; paint_weight: number; timesteps?: TimestepSpacing };
 }
 
 /** The image stages an sr-node can serve (`--stage NAME`): the decode stage, then each SR stage. */

@@ -101,6 +101,7 @@ export async function runJob(backend: PipelineBackend, request: GenerateRequest,
     runStage({
       experts: await backend.baseExperts(),
       sampling: { ...m.defaults, sampler: r.sampler, steps: r.steps },
+      sigmas: r.sigmas,
       dims: r.baseDims,
       guidance: (e) => r.expertGuidance[e.name] ?? r.guidance ?? e.guidance ?? m.defaults.guidance,
       branchesAt: (step) => (second && step >= switchStep ? second : first),

@@ -5,6 +5,8 @@
 import { InvalidArgumentError } from '../errors.ts';
 import type { MicroField, PackManifest, SuperResolutionStage } from '../pack/manifest.ts';
 import type { MicroConditioning } from './conditioning.ts';
+import { DiscreteSigmas } from '../sampling/discrete-schedule.ts';
+import { karrasSigmas } from '../sampling/schedule.ts';
 import { MAX_SEED } from '../rng.ts';
 import { SAMPLERS, isSamplerName, type SamplerName } from '../sampling/samplers.ts';
 import type { Tensor } from '../tensor.ts';
@@ -62,7 +64,16 @@ export interface GenerateRequest {
   aestheticScore?: number;
   /** SDXL refiner: the aesthetic score of the negative branch. @default 2.5 */
   negativeAestheticScore?: number;
+  /**
+   * The base stage's sigmas: `karras` (over the pack's sigma range, as k-diffusion and A1111), or
+   * `timesteps` (exports: the training timesteps the export's diffusers scheduler picks, so that
+   * a refiner's `denoising_end` splits the steps as in diffusers). @default 'karras'
+   */
+  sigmaSchedule?: SigmaScheduleName;
 }
+
+export const SIGMA_SCHEDULES = ['karras', 'timesteps'] as const;
+export type SigmaScheduleName = (typeof SIGMA_SCHEDULES)[number];
 
 /** SDXL's defaults (diffusers' StableDiffusionXLImg2ImgPipeline). */
 export const DEFAULT_AESTHETIC_SCORE = 6;
@@ -79,6 +90,8 @@ export interface ResolvedRequest {
   steps: number;
   guidance: number | null;
   expertGuidance: Record<string, number>;
+  /** The base stage's sigmas (steps + 1 values, the last 0). */
+  sigmas: Float64Array;
   /** The time_ids values of each branch (packs with micro-conditioning), else null. */
   micro: { cond: MicroConditioning; uncond: MicroConditioning } | null;
   /** The output image's width and height in pixels. */
@@ -190,6 +203,7 @@ export function packFeatures(m: PackManifest): string[] {
     ...(!latent || latent.preview_rgb ? ['previews'] : []),
     ...(micro.has('original_height') || micro.has('crop_top') ? ['micro-conditioning'] : []),
     ...(micro.has('aesthetic_score') ? ['aesthetic-score'] : []),
+    ...(m.defaults.timesteps ? ['timestep-schedule'] : []),
   ];
 }
 
@@ -229,6 +243,16 @@ function resolveExpertGuidance(m: PackManifest, given: Record<string, number> | 
   return out;
 }
 
+/** The base stage's sigmas for `steps` steps under the named schedule (INVALID_ARGUMENT where the pack has no training timesteps). */
+function baseSigmas(m: PackManifest, name: string, steps: number): Float64Array {
+  const d = m.defaults;
+  if (name === 'karras') return karrasSigmas(steps, d.sigma_min, d.sigma_max, d.rho);
+  if (name !== 'timesteps') throw new InvalidArgumentError('sigma_schedule', `unknown sigma schedule ${JSON.stringify(name)}; choose one of ${SIGMA_SCHEDULES.join(', ')}`);
+  const discrete = m.base.experts.map((e) => e.parameterization).find((p) => p.type !== 'edm');
+  if (!d.timesteps || !discrete) throw new InvalidArgumentError('sigma_schedule', `pack ${m.name} has no diffusers scheduler whose timesteps to follow; use karras`);
+  return new DiscreteSigmas(discrete.schedule).timestepSigmas(steps, d.timesteps);
+}
+
 export function resolveRequest(m: PackManifest, r: GenerateRequest): ResolvedRequest {
   const sampler = r.sampler ?? m.defaults.sampler;
   if (!isSamplerName(sampler)) throw new InvalidArgumentError('sampler', `unknown sampler ${JSON.stringify(sampler)}; choose one of ${Object.keys(SAMPLERS).join(', ')}`);
@@ -245,6 +269,7 @@ export function resolveRequest(m: PackManifest, r: GenerateRequest): ResolvedReq
   });
   if (paint.length > 0 && !m.paint) throw new InvalidArgumentError('paint', `pack ${m.name} does not support paint-with-words`);
   if (r.style && !m.encoders.some((e) => e.kind === 'clip-image')) throw new InvalidArgumentError('style', `pack ${m.name} does not support style images (it has no image encoder)`);
+  const steps = checkNumber('steps', r.steps ?? m.defaults.steps, 1, MAX_STEPS, true);
   const promptSwitch = r.promptSwitch
     ? { prompt: checkPrompt('prompt_switch.prompt', r.promptSwitch.prompt), atFraction: checkNumber('prompt_switch.at_fraction', r.promptSwitch.atFraction, 0, 1) }
     : null;
@@ -255,7 +280,8 @@ export function resolveRequest(m: PackManifest, r: GenerateRequest): ResolvedReq
     seed: r.seed === undefined ? Math.floor(Math.random() * (MAX_SEED + 1)) : checkNumber('seed', r.seed, 0, MAX_SEED, true),
     noise: r.noise ?? null,
     sampler,
-    steps: checkNumber('steps', r.steps ?? m.defaults.steps, 1, MAX_STEPS, true),
+    steps,
+    sigmas: baseSigmas(m, r.sigmaSchedule ?? 'karras', steps),
     guidance: r.guidance === undefined ? null : checkNumber('guidance', r.guidance, 0, MAX_GUIDANCE),
     expertGuidance: resolveExpertGuidance(m, r.expertGuidance),
     micro: resolveMicro(m, r, size.width, size.height),

@@ -14,6 +14,8 @@ import type { Branches } from './conditioning.ts';
 export interface StageRun {
   experts: readonly ExpertHandle[];
   sampling: SamplingDefaults;
+  /** The sigmas to visit (steps + 1, the last 0) instead of Karras's over `sampling`'s range. */
+  sigmas?: Float64Array;
   /** [C, H, W] of the stage's output. */
   dims: number[];
   guidance: (expert: ExpertSpec) => number;
@@ -30,7 +32,7 @@ export interface StageRun {
 
 export async function runStage(s: StageRun): Promise<Tensor> {
   const { sampler, steps, sigma_min, sigma_max, rho } = s.sampling;
-  const sigmas = karrasSigmas(steps, sigma_min, sigma_max, rho);
+  const sigmas = s.sigmas ?? karrasSigmas(steps, sigma_min, sigma_max, rho);
   const n = s.dims.reduce((a, b) => a * b, 1);
   const unit = s.initialNoise ? new Float64Array(s.initialNoise) : s.rng.normals(n);
   const x = unit.map((z) => z * sigmas[0]!);

@@ -13,6 +13,12 @@ export interface DiscreteSchedule {
   timesteps: number;
 }
 
+/** How diffusers' schedulers pick the training timesteps of n steps (scheduler_config.json's `timestep_spacing`, `steps_offset`). */
+export interface TimestepSpacing {
+  spacing: 'leading' | 'trailing' | 'linspace';
+  steps_offset: number;
+}
+
 /** The sigmas of a discrete-time (DDPM) training schedule, and sigma <-> timestep conversion. */
 export class DiscreteSigmas {
   readonly sigmas: Float64Array;
@@ -53,6 +59,31 @@ export class DiscreteSigmas {
     const hi = this.logSigmas[low + 1]!;
     const w = Math.min(1, Math.max(0, (lo - logSigma) / (lo - hi)));
     return (1 - w) * low + w * (low + 1);
+  }
+
+  /**
+   * The sigmas of n steps at the training timesteps diffusers' EulerDiscreteScheduler picks
+   * (`set_timesteps`: leading, trailing or linspace spacing; sigma interpolated linearly between
+   * training steps), then a trailing 0: the schedule diffusers users know, where
+   * `denoising_end` 0.8 puts 80% of the steps above the boundary.
+   */
+  timestepSigmas(n: number, t: TimestepSpacing): Float64Array {
+    const T = this.sigmas.length;
+    let timesteps: number[];
+    if (t.spacing === 'linspace') timesteps = Array.from(linspace(0, T - 1, n)).reverse();
+    else if (t.spacing === 'leading') {
+      const ratio = Math.floor(T / n);
+      timesteps = Array.from({ length: n }, (_, i) => Math.round((n - 1 - i) * ratio) + t.steps_offset);
+    } else timesteps = Array.from({ length: n }, (_, i) => Math.round(T - (i * T) / n) - 1);
+    const out = new Float64Array(n + 1);
+    timesteps.forEach((step, i) => {
+      const clamped = Math.min(T - 1, Math.max(0, step));
+      const lo = Math.floor(clamped);
+      const hi = Math.min(T - 1, lo + 1);
+      const w = clamped - lo;
+      out[i] = (1 - w) * this.sigmas[lo]! + w * this.sigmas[hi]!;
+    });
+    return out;
   }
 
   /** The training step nearest sigma in log sigma (k-diffusion's sigma_to_t with quantize=True), for models that take an integer timestep. */

@@ -16,7 +16,7 @@ import type { PackManifest } from '../../common/pack/manifest.ts';
 import { loadPack } from '../../common/pack/load.ts';
 import { BUILDABLE_PACKS, ensureBuiltPack } from '../../packs/cache.ts';
 import { InProcessPipeline } from '../../common/runtime/in-process.ts';
-import { resolveRequest, type PaintRegion } from '../../common/pipeline/request.ts';
+import { resolveRequest, type PaintRegion, type SigmaScheduleName } from '../../common/pipeline/request.ts';
 import { SAMPLERS } from '../../common/sampling/samplers.ts';
 import { EdiffClient, EdiffError, type GenerateRequest } from '../client.ts';
 import { startLocalCluster, type LocalCluster } from '../local-cluster.ts';
@@ -63,6 +63,8 @@ generate options:
       --crop TOP,LEFT       SDXL micro-conditioning: the crop's corner (default 0,0)
       --aesthetic-score S   SDXL refiner: the aesthetic score (default 6; negative branch:
                             --negative-aesthetic-score, default 2.5)
+      --sigma-schedule S    karras (default) | timesteps: an export's diffusers timesteps, which
+                            split the steps at --refiner-at as diffusers does
       --pack DIR|NAME       model pack folder, export folder, ensemble, or a pack this project
                             builds: ${Object.keys(BUILDABLE_PACKS).join(', ')} (default reference)
       --refiner DIR         SDXL: the refiner's export, composed with --pack (the base)
@@ -100,6 +102,7 @@ const GENERATE_OPTIONS = {
   crop: { type: 'string' },
   'aesthetic-score': { type: 'string' },
   'negative-aesthetic-score': { type: 'string' },
+  'sigma-schedule': { type: 'string' },
   ...PACK_OPTIONS,
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
@@ -151,6 +154,7 @@ function buildRequest(prompt: string, values: GenerateValues): GenerateRequest {
     ...(values.crop !== undefined && (([top, left]) => ({ cropTop: top, cropLeft: left }))(pair('crop', values.crop, ','))),
     ...(values['aesthetic-score'] !== undefined && { aestheticScore: number('aesthetic-score', values['aesthetic-score'])! }),
     ...(values['negative-aesthetic-score'] !== undefined && { negativeAestheticScore: number('negative-aesthetic-score', values['negative-aesthetic-score'])! }),
+    ...(values['sigma-schedule'] !== undefined && { sigmaSchedule: values['sigma-schedule'] as SigmaScheduleName }),
   };
 }
 

@@ -59,12 +59,13 @@ describe('SDXL base + refiner on a cluster: two replicas of the base, one of the
     assert.ok(result.png.equals(await encodePng(expected.image)), 'the same PNG as in process');
   });
 
-  test('micro-conditioning, aesthetic scores, a negative prompt and per-expert guidance reach the experts as in process', async () => {
+  test('micro-conditioning, aesthetic scores, a negative prompt, per-expert guidance and the timesteps schedule reach the experts as in process', async () => {
     const base: GenerateRequest = { prompt: 'a photo of a cat', seed: 9, steps: 6, sampler: 'euler', width: 64, height: 64 };
     const variants: GenerateRequest[] = [
       { ...base, originalWidth: 2048, originalHeight: 1536, cropTop: 64, cropLeft: 0 },
       { ...base, aestheticScore: 8, negativeAestheticScore: 1 },
       { ...base, negativePrompt: 'blurry', expertGuidance: { base: 8, refiner: 2 } },
+      { ...base, sigmaSchedule: 'timesteps' },
     ];
     const pngs = new Set<string>();
     for (const request of variants) {

@@ -20,10 +20,12 @@ import { DecoderModel } from '../../common/runtime/decoder.ts';
 import { EncoderEnsemble } from '../../common/runtime/encoders.ts';
 import { ExpertModel } from '../../common/runtime/expert.ts';
 import { InProcessPipeline } from '../../common/runtime/in-process.ts';
+import { DiscreteSigmas } from '../../common/sampling/discrete-schedule.ts';
 import { stack } from '../../common/tensor.ts';
 import { SDXL_TEST_WIDTHS } from '../../packs/test-exports/sdxl.ts';
 import { sdxlExports, testExport } from '../helpers/exports.ts';
 import { tempDir } from '../helpers/reference.ts';
+import { writeTinyPack } from '../helpers/tiny-pack.ts';
 
 const made: { remove: () => void }[] = [];
 after(() => made.forEach((m) => m.remove()));
@@ -169,6 +171,24 @@ test('each expert is fed exactly its conditioning: the base CLIP-L + bigG joined
   }
 });
 
+test("the timesteps sigma schedule follows the export's diffusers scheduler (SDXL: leading spacing, steps_offset 1), so denoising_end 0.8 splits 20 steps 16:4", () => {
+  const e = exports();
+  const m = loadPack({ dir: e.base, refiner: e.refiner }).manifest;
+  assert.deepEqual(m.defaults.timesteps, { spacing: 'leading', steps_offset: 1 });
+  const train = new DiscreteSigmas({ beta_schedule: 'scaled_linear', beta_start: 0.00085, beta_end: 0.012, timesteps: 1000 }).sigmas;
+  const r = resolveRequest(m, { prompt: 'x', steps: 20, sigmaSchedule: 'timesteps' });
+  // diffusers: timesteps 951, 901, ..., 1, then a final 0.
+  assert.deepEqual(Array.from(r.sigmas), [...Array.from({ length: 20 }, (_, i) => train[951 - 50 * i]!), 0]);
+  const boundary = m.base.experts[0]!.sigma_lo;
+  assert.equal(r.sigmas.filter((s) => s >= boundary).length, 16);
+  const karras = resolveRequest(m, { prompt: 'x', steps: 20 });
+  assert.equal(karras.sigmas.filter((s) => s >= boundary).length, 12, 'Karras spends more steps at low noise');
+  assert.ok(packFeatures(m).includes('timestep-schedule'));
+  const trailing = new DiscreteSigmas({ beta_schedule: 'scaled_linear', beta_start: 0.00085, beta_end: 0.012, timesteps: 1000 }).timestepSigmas(4, { spacing: 'trailing', steps_offset: 0 });
+  assert.deepEqual(Array.from(trailing), [train[999], train[749], train[499], train[249], 0]);
+  assert.throws(() => resolveRequest(m, { prompt: 'x', sigmaSchedule: 'cosine' as never }), /sigma_schedule: unknown sigma schedule "cosine"; choose one of karras, timesteps/);
+});
+
 test('micro-conditioning and aesthetic scores are refused by packs that take none, naming the field and the pack', () => {
   const sd = testExport();
   made.push(sd);
@@ -178,6 +198,10 @@ test('micro-conditioning and aesthetic scores are refused by packs that take non
   const base = loadPack(exports().base).manifest;
   assert.throws(() => resolveRequest(base, { prompt: 'x', aestheticScore: 6 }), /aesthetic_score: .* does not take an aesthetic score \(SDXL's refiner does\)/);
   assert.throws(() => resolveRequest(base, { prompt: 'x', expertGuidance: { refiner: 3 } }), /expert_guidance\.refiner: pack .* has no base expert refiner \(it has unet\)/);
+  const tiny = tempDir('tiny');
+  made.push(tiny);
+  writeTinyPack(tiny.dir);
+  assert.throws(() => resolveRequest(loadPack(tiny.dir).manifest, { prompt: 'x', sigmaSchedule: 'timesteps' }), /sigma_schedule: pack tiny has no diffusers scheduler whose timesteps to follow; use karras/);
 });
 
 test('exports that do not compose are refused with a line naming the file and field', () => {

@@ -75,6 +75,12 @@ export interface GenerateRequest {
    */
   'aestheticScore'?: (number | string);
   'negativeAestheticScore'?: (number | string);
+  /**
+   * The base stage's sigmas: "karras" (the default, as "") over the pack's sigma range, or
+   * "timesteps": an export's diffusers scheduler's training timesteps (feature
+   * timestep-schedule), which split the steps at a refiner's boundary as diffusers does.
+   */
+  'sigmaSchedule'?: (string);
   '_seed'?: "seed";
   '_steps'?: "steps";
   '_guidance'?: "guidance";
@@ -160,6 +166,12 @@ export interface GenerateRequest__Output {
    */
   'aestheticScore'?: (number);
   'negativeAestheticScore'?: (number);
+  /**
+   * The base stage's sigmas: "karras" (the default, as "") over the pack's sigma range, or
+   * "timesteps": an export's diffusers scheduler's training timesteps (feature
+   * timestep-schedule), which split the steps at a refiner's boundary as diffusers does.
+   */
+  'sigmaSchedule': (string);
   '_seed'?: "seed";
   '_steps'?: "steps";
   '_guidance'?: "guidance";

@@ -30,7 +30,7 @@ export interface PipelineDescription {
   /**
    * What requests may use: negative-prompt, prompt-switch, guidance-per-expert, style-image,
    * paint-with-words, super-resolution, width-height, previews, micro-conditioning,
-   * aesthetic-score.
+   * aesthetic-score, timestep-schedule.
    */
   'features'?: (string)[];
   /**
@@ -61,7 +61,7 @@ export interface PipelineDescription__Output {
   /**
    * What requests may use: negative-prompt, prompt-switch, guidance-per-expert, style-image,
    * paint-with-words, super-resolution, width-height, previews, micro-conditioning,
-   * aesthetic-score.
+   * aesthetic-score, timestep-schedule.
    */
   'features': (string)[];
   /**

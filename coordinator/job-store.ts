@@ -1,0 +1,237 @@
+/**
+ * The coordinator's jobs: submitted, queued, run, watched, cancelled, and kept after they end.
+ * A job is a request plus the numbered events it makes (evaluations, previews, state changes,
+ * the result), kept so that a watcher that reconnects resumes after the last one it saw.
+ *
+ * Admission: at most `maxRunning` jobs run at once and `maxQueued` wait, oldest first; past
+ * that a submission is refused (ResourceExhaustedError, with a retry hint). A client job id
+ * makes a submission idempotent. Ended jobs are kept `keepMs`, and the `maxKept` most recent.
+ * Jobs live in this process's memory: they do not outlive it (see the README's durability).
+ */
+import { randomUUID } from 'node:crypto';
+import { ResourceExhaustedError } from '../common/errors.ts';
+import type { GenerateCall } from '../common/grpc/generate-request.ts';
+import type { JobEvent } from '../common/grpc/generated/ediff/v1/JobEvent.ts';
+import type { GenerateResult as WireResult } from '../common/grpc/generated/ediff/v1/GenerateResult.ts';
+import { toServiceError, type StatusError } from '../common/grpc/status.ts';
+import type { ProgressEvent } from '../common/pipeline/job.ts';
+
+export type JobStateName = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** What a job's runner reports; `result` ends a job that succeeded. */
+export interface JobSink {
+  evaluation(event: Extract<ProgressEvent, { type: 'evaluation' }>): void;
+  /** A preview's PNG, in order with the other events (the runner awaits its encoding). */
+  preview(stage: string, step: number, png: Uint8Array): void;
+}
+
+/** Runs a job: resolves with the wire result (with its image tensor), rejects with its error. */
+export type JobRunner = (request: GenerateCall, sink: JobSink, signal: AbortSignal) => Promise<WireResult>;
+
+export interface StoredJob {
+  id: string;
+  clientJobId: string;
+  request: GenerateCall;
+  state: JobStateName;
+  events: StoredEvent[];
+  progress: { evaluation: number; evaluations: number; stage: string; step: number; steps: number; expert: string };
+  /** Succeeded: the result without the image tensor. */
+  result: WireResult | null;
+  error: StatusError | null;
+  submittedMs: number;
+  finishedMs: number;
+}
+
+export interface JobStoreOptions {
+  maxRunning: number;
+  maxQueued: number;
+  /** How long an ended job is kept. */
+  keepMs: number;
+  /** How many ended jobs are kept at most. */
+  maxKept: number;
+  run: JobRunner;
+}
+
+/** A job's event, numbered from 1. */
+export type StoredEvent = Omit<JobEvent, 'seq'> & { seq: number };
+
+type Watcher = (event: StoredEvent) => void;
+
+const ENDED: readonly JobStateName[] = ['succeeded', 'failed', 'cancelled'];
+export const isEnded = (job: StoredJob) => ENDED.includes(job.state);
+
+export class JobStore {
+  private readonly jobs = new Map<string, StoredJob>();
+  private readonly byClientId = new Map<string, string>();
+  private readonly queue: StoredJob[] = [];
+  private readonly aborts = new Map<string, AbortController>();
+  private readonly watchers = new Map<string, Set<Watcher>>();
+  /** Ended job ids, oldest first. */
+  private readonly ended: string[] = [];
+  private running = 0;
+  /** Mean seconds a job ran, for the retry hint. */
+  private meanSeconds = 1;
+
+  constructor(private readonly o: JobStoreOptions) {}
+
+  get counts(): { running: number; queued: number; kept: number } {
+    return { running: this.running, queued: this.queue.length, kept: this.jobs.size };
+  }
+
+  /** Stores and queues a job (or returns the one `clientJobId` named before). */
+  submit(request: GenerateCall, clientJobId = ''): { job: StoredJob; existing: boolean } {
+    this.expire();
+    const known = clientJobId ? this.jobs.get(this.byClientId.get(clientJobId) ?? '') : undefined;
+    if (known) return { job: known, existing: true };
+    if (this.running >= this.o.maxRunning && this.queue.length >= this.o.maxQueued) {
+      const waves = Math.ceil((this.queue.length + 1) / Math.max(1, this.o.maxRunning));
+      throw new ResourceExhaustedError(`the coordinator is full: ${this.running} jobs running and ${this.queue.length} queued (limits --max-running ${this.o.maxRunning}, --max-queued ${this.o.maxQueued}); retry later`, Math.max(1, Math.ceil(waves * this.meanSeconds)));
+    }
+    const job: StoredJob = {
+      id: randomUUID(),
+      clientJobId,
+      request,
+      state: 'queued',
+      events: [],
+      progress: { evaluation: 0, evaluations: 0, stage: '', step: 0, steps: 0, expert: '' },
+      result: null,
+      error: null,
+      submittedMs: Date.now(),
+      finishedMs: 0,
+    };
+    this.jobs.set(job.id, job);
+    if (clientJobId) this.byClientId.set(clientJobId, job.id);
+    this.emit(job, { state: { state: 'JOB_STATE_QUEUED', code: 0, message: '' } });
+    this.queue.push(job);
+    this.startQueued();
+    return { job, existing: false };
+  }
+
+  get(id: string): StoredJob | undefined {
+    this.expire();
+    return this.jobs.get(id);
+  }
+
+  /** Jobs, newest first. */
+  list(): StoredJob[] {
+    this.expire();
+    return [...this.jobs.values()].reverse();
+  }
+
+  /** How many jobs are ahead of this one in the queue (0 when it is not queued). */
+  queuePosition(job: StoredJob): number {
+    return Math.max(0, this.queue.indexOf(job));
+  }
+
+  /** Cancels a queued or running job; an ended one stays as it is. */
+  cancel(job: StoredJob): void {
+    if (isEnded(job)) return;
+    const at = this.queue.indexOf(job);
+    if (at >= 0) {
+      this.queue.splice(at, 1);
+      this.end(job, 'cancelled', null);
+      return;
+    }
+    this.aborts.get(job.id)?.abort();
+  }
+
+  /**
+   * Calls `onEvent` with each event after `after`, those stored first, then each new one as it
+   * comes, until the job ends (then `onEnd`). Returns a function that stops watching.
+   */
+  watch(job: StoredJob, after: number, onEvent: Watcher, onEnd: () => void): () => void {
+    for (const e of job.events) if (e.seq > after) onEvent(e);
+    if (isEnded(job)) {
+      onEnd();
+      return () => {};
+    }
+    const watcher: Watcher = (e) => {
+      if (e.seq <= after) return;
+      onEvent(e);
+      if (isEnded(job)) {
+        stop();
+        onEnd();
+      }
+    };
+    const set = this.watchers.get(job.id) ?? new Set<Watcher>();
+    set.add(watcher);
+    this.watchers.set(job.id, set);
+    const stop = () => {
+      set.delete(watcher);
+      if (set.size === 0) this.watchers.delete(job.id);
+    };
+    return stop;
+  }
+
+  private emit(job: StoredJob, event: Omit<JobEvent, 'seq'>): void {
+    const e: StoredEvent = { seq: job.events.length + 1, ...event };
+    job.events.push(e);
+    for (const w of [...(this.watchers.get(job.id) ?? [])]) w(e);
+  }
+
+  private startQueued(): void {
+    while (this.running < this.o.maxRunning && this.queue.length > 0) void this.start(this.queue.shift()!);
+  }
+
+  private async start(job: StoredJob): Promise<void> {
+    this.running++;
+    const abort = new AbortController();
+    this.aborts.set(job.id, abort);
+    job.state = 'running';
+    this.emit(job, { state: { state: 'JOB_STATE_RUNNING', code: 0, message: '' } });
+    const started = performance.now();
+    const sink: JobSink = {
+      evaluation: ({ type: _, ...e }) => {
+        job.progress = { evaluation: e.evaluation, evaluations: e.evaluations, stage: e.stage, step: e.step, steps: e.steps, expert: e.expert };
+        if (job.request.progress !== 'none') this.emit(job, { evaluation: e });
+      },
+      preview: (stage, step, png) => this.emit(job, { preview: { stage, step, png } }),
+    };
+    try {
+      const result = await this.o.run(job.request, sink, abort.signal);
+      this.meanSeconds = 0.9 * this.meanSeconds + 0.1 * ((performance.now() - started) / 1000);
+      job.result = { ...result, image: null };
+      this.end(job, 'succeeded', null, result);
+    } catch (error) {
+      if (abort.signal.aborted) this.end(job, 'cancelled', null);
+      else this.end(job, 'failed', toServiceError(error));
+    } finally {
+      this.aborts.delete(job.id);
+      this.running--;
+      this.startQueued();
+    }
+  }
+
+  /**
+   * Ends a job. Watchers attached now get the full result (with its image tensor, as Generate
+   * returns it); the stored event keeps only the PNG and the figures.
+   */
+  private end(job: StoredJob, state: 'succeeded' | 'failed' | 'cancelled', error: StatusError | null, result?: WireResult): void {
+    job.state = state;
+    job.error = error;
+    job.finishedMs = Date.now();
+    if (result) {
+      const seq = job.events.length + 1;
+      job.events.push({ seq, result: job.result! });
+      for (const w of [...(this.watchers.get(job.id) ?? [])]) w({ seq, result });
+    } else {
+      const stateName = state === 'failed' ? 'JOB_STATE_FAILED' : 'JOB_STATE_CANCELLED';
+      this.emit(job, { state: { state: stateName, code: error?.code ?? 0, message: error?.details ?? '' } });
+    }
+    this.ended.push(job.id);
+    this.expire();
+  }
+
+  /** Forgets ended jobs past their keeping time, and the oldest past maxKept. */
+  private expire(): void {
+    const now = Date.now();
+    while (this.ended.length > 0) {
+      const job = this.jobs.get(this.ended[0]!);
+      if (job && this.ended.length <= this.o.maxKept && now - job.finishedMs < this.o.keepMs) break;
+      this.ended.shift();
+      if (!job) continue;
+      this.jobs.delete(job.id);
+      if (job.clientJobId) this.byClientId.delete(job.clientJobId);
+    }
+  }
+}
