@@ -5,7 +5,8 @@
  *
  * Admission: at most `maxRunning` jobs run at once and `maxQueued` wait, oldest first; past
  * that a submission is refused (ResourceExhaustedError, with a retry hint). A client job id
- * makes a submission idempotent. Ended jobs are kept `keepMs`, and the `maxKept` most recent.
+ * makes a submission idempotent. Ended jobs are kept `keepMs`, the `maxKept` most recent, their
+ * PNGs within `maxKeptBytes`.
  * Jobs live in this process's memory: they do not outlive it (see the README's durability).
  */
 import { randomUUID } from 'node:crypto';
@@ -49,6 +50,8 @@ export interface JobStoreOptions {
   keepMs: number;
   /** How many ended jobs are kept at most. */
   maxKept: number;
+  /** How many bytes of ended jobs' PNGs are kept at most. */
+  maxKeptBytes: number;
   run: JobRunner;
 }
 
@@ -69,6 +72,8 @@ export class JobStore {
   /** Ended job ids, oldest first. */
   private readonly ended: string[] = [];
   private running = 0;
+  /** Bytes of the ended jobs' PNGs kept. */
+  private keptBytes = 0;
   /** Mean seconds a job ran, for the retry hint. */
   private meanSeconds = 1;
 
@@ -191,6 +196,7 @@ export class JobStore {
       const result = await this.o.run(job.request, sink, abort.signal);
       this.meanSeconds = 0.9 * this.meanSeconds + 0.1 * ((performance.now() - started) / 1000);
       job.result = { ...result, image: null };
+      this.keptBytes += result.png?.length ?? 0;
       this.end(job, 'succeeded', null, result);
     } catch (error) {
       if (abort.signal.aborted) this.end(job, 'cancelled', null);
@@ -227,9 +233,10 @@ export class JobStore {
     const now = Date.now();
     while (this.ended.length > 0) {
       const job = this.jobs.get(this.ended[0]!);
-      if (job && this.ended.length <= this.o.maxKept && now - job.finishedMs < this.o.keepMs) break;
+      if (job && this.ended.length <= this.o.maxKept && this.keptBytes <= this.o.maxKeptBytes && now - job.finishedMs < this.o.keepMs) break;
       this.ended.shift();
       if (!job) continue;
+      this.keptBytes -= job.result?.png?.length ?? 0;
       this.jobs.delete(job.id);
       if (job.clientJobId) this.byClientId.delete(job.clientJobId);
     }

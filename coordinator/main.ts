@@ -31,7 +31,7 @@ const ROLE = 'coordinator';
 const MAX_DEFAULT_JOB_THREADS = 4;
 const USAGE = `usage: coordinator --pack DIR (--nats URL | --nodes FILE | --encoder ADDR --expert NAME=ADDR[,ADDR...]... [--sr STAGE=ADDR...])
                    [--host H] [--port N] [--metrics-port N] [--evaluation-timeout-ms N] [--encoding-cache-mb N]
-                   [--job-threads N] [--max-running N] [--max-queued N] [--keep-jobs-s N] [--max-kept-jobs N]
+                   [--job-threads N] [--max-running N] [--max-queued N] [--keep-jobs-s N] [--max-kept-jobs N] [--max-kept-mb N]
 
   --nats URL              discover nodes in the NATS registry (static addresses may be given too)
   --encoding-cache-mb N   encoded prompts kept for jobs that repeat them (default 64; 0 = none)
@@ -39,7 +39,8 @@ const USAGE = `usage: coordinator --pack DIR (--nats URL | --nodes FILE | --enco
   --max-running N         jobs run at once (default 512); more wait in the queue
   --max-queued N          jobs waiting (default 512); past it submissions are RESOURCE_EXHAUSTED
   --keep-jobs-s N         how long an ended job (its events and result) is kept for GetJob / WatchJob (default 3600)
-  --max-kept-jobs N       the most ended jobs kept (default 1000; the oldest go first)`;
+  --max-kept-jobs N       the most ended jobs kept (default 1000; the oldest go first)
+  --max-kept-mb N         the most megabytes of ended jobs' PNGs kept (default 256)`;
 
 const values = parseFlags(ROLE, USAGE, () =>
   parseArgs({
@@ -56,6 +57,7 @@ const values = parseFlags(ROLE, USAGE, () =>
       'max-queued': { type: 'string', default: '512' },
       'keep-jobs-s': { type: 'string', default: '3600' },
       'max-kept-jobs': { type: 'string', default: '1000' },
+      'max-kept-mb': { type: 'string', default: '256' },
     },
     strict: true,
   }),
@@ -89,13 +91,13 @@ const timeout = Number(values['evaluation-timeout-ms']);
 if (!(timeout > 0)) usageError(`--evaluation-timeout-ms must be a positive number, got ${values['evaluation-timeout-ms']}`);
 const encodingCacheMb = Number(values['encoding-cache-mb']);
 if (!(encodingCacheMb >= 0)) usageError(`--encoding-cache-mb must be a number >= 0, got ${values['encoding-cache-mb']}`);
-const wholeNumber = (flag: 'job-threads' | 'max-running' | 'max-queued' | 'keep-jobs-s' | 'max-kept-jobs', min: number) => {
+const wholeNumber = (flag: 'job-threads' | 'max-running' | 'max-queued' | 'keep-jobs-s' | 'max-kept-jobs' | 'max-kept-mb', min: number) => {
   const n = Number(values[flag]);
   if (!(Number.isInteger(n) && n >= min)) usageError(`--${flag} must be a whole number >= ${min}, got ${values[flag]}`);
   return n;
 };
 const jobThreads = wholeNumber('job-threads', 1);
-const admission = { maxRunning: wholeNumber('max-running', 1), maxQueued: wholeNumber('max-queued', 0), keepMs: 1000 * wholeNumber('keep-jobs-s', 0), maxKept: wholeNumber('max-kept-jobs', 0) };
+const admission = { maxRunning: wholeNumber('max-running', 1), maxQueued: wholeNumber('max-queued', 0), keepMs: 1000 * wholeNumber('keep-jobs-s', 0), maxKept: wholeNumber('max-kept-jobs', 0), maxKeptBytes: 1024 * 1024 * wholeNumber('max-kept-mb', 0) };
 try {
   const pack = loadServedPack(ROLE, { ...values, pack: values.pack });
   const nodes = addresses();

@@ -20,6 +20,8 @@ import * as grpc from '@grpc/grpc-js';
 import type { ClusterStatus__Output } from '../common/grpc/generated/ediff/v1/ClusterStatus.ts';
 import type { CoordinatorClient } from '../common/grpc/generated/ediff/v1/Coordinator.ts';
 import type { GenerateEvent__Output } from '../common/grpc/generated/ediff/v1/GenerateEvent.ts';
+import type { Job__Output } from '../common/grpc/generated/ediff/v1/Job.ts';
+import type { JobEvent__Output } from '../common/grpc/generated/ediff/v1/JobEvent.ts';
 import type { PipelineDescription__Output } from '../common/grpc/generated/ediff/v1/PipelineDescription.ts';
 import { generateRequestToWire, type GenerateCall } from '../common/grpc/generate-request.ts';
 import { CHANNEL_OPTIONS, ediffProtos } from '../common/grpc/proto.ts';
@@ -42,6 +44,8 @@ export class EdiffError extends Error {
     readonly code: grpc.status,
     readonly details: string,
     options?: { cause?: unknown },
+    /** RESOURCE_EXHAUSTED: seconds after which the coordinator expects to admit a retry. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(`${statusName(code)}: ${details}`, options);
   }
@@ -68,7 +72,42 @@ function toEvent(e: GenerateEvent__Output): GenerateEvent | null {
   return null;
 }
 
-const asEdiffError = (error: unknown) => (error instanceof Error && 'code' in error && typeof error.code === 'number' ? new EdiffError(error.code, (error as grpc.ServiceError).details, { cause: error }) : error);
+function asEdiffError(error: unknown): unknown {
+  if (!(error instanceof Error && 'code' in error && typeof error.code === 'number')) return error;
+  const e = error as grpc.ServiceError;
+  const retryAfter = Number(e.metadata?.get('retry-after')[0]);
+  return new EdiffError(e.code, e.details, { cause: error }, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
+}
+
+/** A stored job's event (see WatchJob): numbered from 1 in the order the job made them. */
+export type JobEvent = { seq: number } & (
+  | Exclude<GenerateEvent, { type: 'result' }>
+  | { type: 'result'; png: Buffer; seed: number; width: number; height: number; stages: StageTiming[]; warnings: string[] }
+  | { type: 'state'; state: JobStateName; code: number; message: string }
+);
+
+export type JobStateName = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+const stateName = (s: string): JobStateName => s.replace('JOB_STATE_', '').toLowerCase() as JobStateName;
+
+function toJobEvent(e: JobEvent__Output): JobEvent | null {
+  const seq = Number(e.seq);
+  if (e.evaluation) return { seq, type: 'evaluation', ...e.evaluation };
+  if (e.preview) return { seq, type: 'preview', ...e.preview };
+  if (e.result) {
+    const r = e.result;
+    return { seq, type: 'result', png: r.png, seed: r.seed, width: r.width, height: r.height, stages: r.stages, warnings: r.warnings };
+  }
+  if (e.state) return { seq, type: 'state', state: stateName(e.state.state), code: e.state.code, message: e.state.message };
+  return null;
+}
+
+/** A stored job as GetJob returns it, with its state by name. */
+export type JobInfo = Omit<Job__Output, 'state'> & { state: JobStateName };
+const toJobInfo = (j: Job__Output): JobInfo => ({ ...j, state: stateName(j.state) });
+
+/** Does this event end its job's stream? */
+const isLast = (e: JobEvent) => e.type === 'result' || (e.type === 'state' && (e.state === 'failed' || e.state === 'cancelled'));
 
 export class EdiffClient {
   private readonly client: CoordinatorClient;
@@ -120,6 +159,67 @@ export class EdiffClient {
     }
     if (!result) throw new EdiffError(grpc.status.INTERNAL, 'the coordinator ended the job without a result');
     return result;
+  }
+
+  /** Stores a job and returns its id at once; a `clientJobId` makes a retry return the same job. */
+  submit(request: GenerateCall, o: { clientJobId?: string } = {}): Promise<{ id: string; existing: boolean }> {
+    return this.unary((cb) => this.client.SubmitJob({ request: generateRequestToWire(request), clientJobId: o.clientJobId ?? '' }, this.deadline(), cb));
+  }
+
+  /**
+   * A job's events after `after` (default: from the start) until it ends: the result, or the
+   * state event of a failure or cancellation. When the connection drops, it reconnects by
+   * itself and resumes after the last event it yielded, so none is lost or repeated (up to
+   * `reconnects` attempts in a row, waiting 0.1 s doubling to 2 s).
+   */
+  async *watch(id: string, o: { after?: number; signal?: AbortSignal; reconnects?: number } = {}): AsyncGenerator<JobEvent> {
+    let after = o.after ?? 0;
+    let failures = 0;
+    for (;;) {
+      o.signal?.throwIfAborted();
+      const call = this.client.WatchJob({ id, after });
+      const cancel = () => call.cancel();
+      o.signal?.addEventListener('abort', cancel, { once: true });
+      let ended = false;
+      try {
+        for await (const message of call as AsyncIterable<JobEvent__Output>) {
+          const event = toJobEvent(message);
+          if (!event) continue;
+          failures = 0;
+          after = event.seq;
+          yield event;
+          if (isLast(event)) ended = true;
+        }
+        if (ended) return;
+        // No last event: the job ended before `after` (nothing left to send), or the stream broke.
+        const job = await this.getJob(id);
+        if (['succeeded', 'failed', 'cancelled'].includes(job.state) && Number(job.lastSeq) <= after) return;
+        if (++failures > (o.reconnects ?? 30)) throw new EdiffError(grpc.status.UNAVAILABLE, `the watch of job ${id} kept ending before the job did`);
+      } catch (error) {
+        if (o.signal?.aborted) throw o.signal.reason;
+        const e = asEdiffError(error);
+        if (!(e instanceof EdiffError && e.code === grpc.status.UNAVAILABLE)) throw e;
+        if (++failures > (o.reconnects ?? 30)) throw e;
+      } finally {
+        o.signal?.removeEventListener('abort', cancel);
+        if (!ended) call.cancel();
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 100 * 2 ** failures)));
+    }
+  }
+
+  getJob(id: string): Promise<JobInfo> {
+    return this.unary<Job__Output>((cb) => this.client.GetJob({ id }, this.deadline(), cb)).then(toJobInfo);
+  }
+
+  /** Cancels a queued or running job; returns it as it is now (a running job turns cancelled when it stops). */
+  cancelJob(id: string): Promise<JobInfo> {
+    return this.unary<Job__Output>((cb) => this.client.CancelJob({ id }, this.deadline(), cb)).then(toJobInfo);
+  }
+
+  /** The coordinator's jobs, newest first (ended ones while they are kept). */
+  listJobs(): Promise<JobInfo[]> {
+    return this.unary<{ jobs: Job__Output[] }>((cb) => this.client.ListJobs({}, this.deadline(), cb)).then((l) => l.jobs.map(toJobInfo));
   }
 
   describePipeline(): Promise<PipelineDescription__Output> {

@@ -21,6 +21,7 @@ import { SAMPLERS } from '../../common/sampling/samplers.ts';
 import { EdiffClient, EdiffError, type GenerateRequest } from '../client.ts';
 import { startLocalCluster, type LocalCluster } from '../local-cluster.ts';
 import { deployRenderCommand } from './deploy-render.ts';
+import { jobsCommand } from './job-commands.ts';
 import { inspectCommand, makeTestExportCommand, PACK_OPTIONS, packLocationOf, tokensCommand } from './pack-commands.ts';
 import { progressBar } from './progress.ts';
 import { UsageError } from './usage.ts';
@@ -32,6 +33,7 @@ commands:
   cluster up          start an embedded local cluster and keep it running (Ctrl-C stops it)
   status              show the nodes of a running cluster (--coordinator)
   describe            show the pipeline a running cluster serves (--coordinator)
+  jobs list|get|cancel|watch  a running coordinator's jobs (--coordinator; see --help of it)
   pack inspect DIR    what ediff reads in a pack or export folder: parts, tensors, schedule, sizes
   tokens PROMPT       the token ids of each text encoder, and the count against its limit (--pack)
   deploy render       write a kustomize overlay that serves a pack on Kubernetes (--pack; see --help of it)
@@ -43,6 +45,8 @@ generate options:
   -o, --output FILE         PNG to write (default out.png)
       --coordinator ADDR    use a running cluster (HOST:PORT) instead of starting an embedded one
       --in-process          run every model in this process, no cluster
+      --detach              with --coordinator: submit the job, print its id and return
+                            (then: ediff jobs watch ID)
       --size N              output side: 64, 256 or 1024 (default: the largest the pack makes, 1024);
                             for a Stable Diffusion export, width and height at once
       --width N, --height N Stable Diffusion exports: output size in pixels, multiples of 8
@@ -84,6 +88,7 @@ const GENERATE_OPTIONS = {
   output: { type: 'string', short: 'o' },
   coordinator: { type: 'string' },
   'in-process': { type: 'boolean' },
+  detach: { type: 'boolean' },
   size: { type: 'string' },
   width: { type: 'string' },
   height: { type: 'string' },
@@ -192,6 +197,15 @@ async function generate(args: string[]): Promise<void> {
   if (values.help) return void console.log(USAGE);
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'generate needs a PROMPT (quote it)' : `generate takes one PROMPT; quote it (got ${positionals.length} words)`);
   if (values['in-process'] && values.coordinator) throw new UsageError('--in-process and --coordinator exclude each other');
+  if (values.detach && !values.coordinator) throw new UsageError('--detach needs --coordinator (an embedded cluster stops when the command ends)');
+  if (values.detach) {
+    const client = new EdiffClient(values.coordinator!);
+    try {
+      return void console.log((await client.submit(buildRequest(positionals[0]!, values))).id);
+    } finally {
+      client.close();
+    }
+  }
   const quiet = values.quiet ?? false;
   const output = values.output ?? 'out.png';
   const request = buildRequest(positionals[0]!, values);
@@ -316,6 +330,8 @@ async function main(argv: string[]): Promise<void> {
       return inspectCommand(rest.slice(1));
     case 'tokens':
       return tokensCommand(rest);
+    case 'jobs':
+      return jobsCommand(rest);
     case 'deploy':
       if (rest[0] !== 'render') throw new UsageError('try: ediff deploy render --pack DIR');
       return deployRenderCommand(rest.slice(1));

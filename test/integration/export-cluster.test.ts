@@ -94,7 +94,7 @@ describe("Optimum's layout (model.onnx_data, a scalar float timestep), two UNet 
     assert.deepEqual(d.decode, { name: 'decode', scalingFactor: 0.18215, factor: 8 });
     assert.deepEqual(d.latent, { channels: 4, factor: 8, sizeStep: 8, defaultWidth: 64, defaultHeight: 64, previews: true });
     assert.deepEqual(d.sizes, [64]);
-    assert.deepEqual(d.features, ['negative-prompt', 'prompt-switch', 'guidance-per-expert', 'width-height', 'previews']);
+    assert.deepEqual(d.features, ['negative-prompt', 'prompt-switch', 'guidance-per-expert', 'width-height', 'previews', 'timestep-schedule']);
     assert.deepEqual(d.superResolution, []);
   });
 
