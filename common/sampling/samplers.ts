@@ -34,6 +34,18 @@ export interface StepEvent {
 /** Returns `n` standard normals; the job's one generator (see common/rng.ts). */
 export type NoiseSource = (n: number) => Float64Array;
 
+/**
+ * A sampler's loop state between two steps, a plain value: the next step to run, x, and the
+ * previous step's denoised estimate (DPM++ 2M's multistep history; null for the others, whose
+ * steps depend on x alone). With the generator's state taken at the same moment, a sampler
+ * resumed from it (`resume`) gives the bits of an uninterrupted run.
+ */
+export interface SamplerState {
+  step: number;
+  x: Float64Array;
+  previousDenoised: Float64Array | null;
+}
+
 export interface SamplerOptions {
   callback?: (event: StepEvent) => void;
   /** Needed by euler-a, and by euler / heun when sChurn > 0. */
@@ -48,6 +60,10 @@ export interface SamplerOptions {
   sNoise?: number;
   /** Ancestral noise scale of euler-a. @default 1 */
   eta?: number;
+  /** Start from this state (from `onCheckpoint`) instead of step 0 and the given x. */
+  resume?: SamplerState;
+  /** Called after every step with the state to resume from; its arrays are the sampler's: copy what you keep. */
+  onCheckpoint?: (state: SamplerState) => void;
 }
 
 export type Sampler = (model: Denoiser, x: Float64Array, sigmas: Float64Array, options?: SamplerOptions) => Promise<Float64Array>;
@@ -80,6 +96,14 @@ function eulerStep(x: Float64Array, denoised: Estimate, sigma: number, dt: numbe
   return out;
 }
 
+/** Where a sampler starts: step 0 and the caller's x, or a resumed state (copied: the caller's arrays are never written). */
+function start(x: Float64Array, options: SamplerOptions): { first: number; x: Float64Array; previous: Float64Array | null } {
+  const r = options.resume;
+  if (!r) return { first: 0, x, previous: null };
+  if (r.x.length !== x.length) throw new RangeError(`a resumed state of ${r.x.length} values for a sample of ${x.length}`);
+  return { first: r.step, x: Float64Array.from(r.x), previous: r.previousDenoised && Float64Array.from(r.previousDenoised) };
+}
+
 /**
  * The sampler's own state buffer: the caller's x is never written; the first step writes into a
  * fresh buffer and later steps update it in place (no allocation per step on the hot path).
@@ -102,10 +126,12 @@ function churn(x: Float64Array, sigmas: Float64Array, i: number, options: Sample
 }
 
 /** Euler's method (EDM Algorithm 2 without the correction). */
-export const sampleEuler: Sampler = async (model, x, sigmas, options = {}) => {
+export const sampleEuler: Sampler = async (model, x0, sigmas, options = {}) => {
   const steps = sigmas.length - 1;
+  const begin = start(x0, options);
+  let x = begin.x;
   let state: Float64Array | null = null;
-  for (let i = 0; i < steps; i++) {
+  for (let i = begin.first; i < steps; i++) {
     // Increase noise temporarily.
     const raised = churn(x, sigmas, i, options, 'euler');
     const sigmaHat = raised.sigmaHat;
@@ -114,16 +140,19 @@ export const sampleEuler: Sampler = async (model, x, sigmas, options = {}) => {
     options.callback?.({ step: i, steps, sigma: sigmas[i]!, sigmaHat, x, denoised });
     // Euler step.
     x = state = eulerStep(x, denoised, sigmaHat, sigmas[i + 1]! - sigmaHat, ownState(x, state));
+    options.onCheckpoint?.({ step: i + 1, x, previousDenoised: null });
   }
   return x;
 };
 
 /** Heun's method, EDM Algorithm 2; the last step to sigma = 0 is plain Euler. */
-export const sampleHeun: Sampler = async (model, x, sigmas, options = {}) => {
+export const sampleHeun: Sampler = async (model, x0, sigmas, options = {}) => {
   const steps = sigmas.length - 1;
+  const begin = start(x0, options);
+  let x = begin.x;
   let state: Float64Array | null = null;
   let predictor: Float64Array | null = null;
-  for (let i = 0; i < steps; i++) {
+  for (let i = begin.first; i < steps; i++) {
     // Increase noise temporarily.
     const raised = churn(x, sigmas, i, options, 'heun');
     const sigmaHat = raised.sigmaHat;
@@ -135,6 +164,7 @@ export const sampleHeun: Sampler = async (model, x, sigmas, options = {}) => {
     if (sigmaNext === 0) {
       // Euler step.
       x = state = eulerStep(x, denoised, sigmaHat, dt, ownState(x, state));
+      options.onCheckpoint?.({ step: i + 1, x, previousDenoised: null });
       continue;
     }
     // Euler predictor, then apply 2nd order correction.
@@ -147,18 +177,21 @@ export const sampleHeun: Sampler = async (model, x, sigmas, options = {}) => {
       next[j] = x[j]! + ((d + d2) / 2) * dt;
     }
     x = state = next;
+    options.onCheckpoint?.({ step: i + 1, x, previousDenoised: null });
   }
   return x;
 };
 
 /** DPM-Solver++(2M) (Lu et al. 2022), as k-diffusion's sample_dpmpp_2m. */
-export const sampleDpmpp2m: Sampler = async (model, x, sigmas, options = {}) => {
+export const sampleDpmpp2m: Sampler = async (model, x0, sigmas, options = {}) => {
   const steps = sigmas.length - 1;
   const tOf = (sigma: number) => -Math.log(sigma);
   const sigmaOf = (t: number) => Math.exp(-t);
-  let oldDenoised: Estimate | null = null;
+  const begin = start(x0, options);
+  let x = begin.x;
+  let oldDenoised: Estimate | null = begin.previous;
   let state: Float64Array | null = null;
-  for (let i = 0; i < steps; i++) {
+  for (let i = begin.first; i < steps; i++) {
     const sigma = sigmas[i]!;
     const denoised = await model(x, sigma, { step: i });
     options.callback?.({ step: i, steps, sigma, sigmaHat: sigma, x, denoised });
@@ -181,6 +214,7 @@ export const sampleDpmpp2m: Sampler = async (model, x, sigmas, options = {}) => 
     }
     oldDenoised = denoised;
     x = state = next;
+    options.onCheckpoint?.({ step: i + 1, x, previousDenoised: Float64Array.from(denoised) });
   }
   return x;
 };
@@ -193,11 +227,13 @@ export function ancestralStep(sigmaFrom: number, sigmaTo: number, eta = 1): { si
 }
 
 /** Ancestral sampling with Euler steps, as k-diffusion's sample_euler_ancestral. */
-export const sampleEulerAncestral: Sampler = async (model, x, sigmas, options = {}) => {
+export const sampleEulerAncestral: Sampler = async (model, x0, sigmas, options = {}) => {
   const steps = sigmas.length - 1;
   const { sNoise = 1, eta = 1 } = options;
+  const begin = start(x0, options);
+  let x = begin.x;
   let state: Float64Array | null = null;
-  for (let i = 0; i < steps; i++) {
+  for (let i = begin.first; i < steps; i++) {
     const sigma = sigmas[i]!;
     const denoised = await model(x, sigma, { step: i });
     options.callback?.({ step: i, steps, sigma, sigmaHat: sigma, x, denoised });
@@ -209,6 +245,7 @@ export const sampleEulerAncestral: Sampler = async (model, x, sigmas, options = 
       const noise = requireNoise(options, 'euler-a')(x.length);
       for (let j = 0; j < x.length; j++) x[j] = x[j]! + noise[j]! * sNoise * sigmaUp;
     }
+    options.onCheckpoint?.({ step: i + 1, x, previousDenoised: null });
   }
   return x;
 };
