@@ -1,13 +1,13 @@
 /**
  * One generation job, whatever runs it: resolve the request, build the conditioning of each
  * branch, run the base stage over the base experts, decode its latents (latent packs), then each
- * SR stage up to the requested size.
+ * SR stage up to the requested size; with checkpoints, and resumable from any of them.
  * The in-process pipeline and the coordinator are two PipelineBackends of this one function, so
  * they produce the same image.
  */
 import { SR_DEFAULT_GUIDANCE, type DecodeStage, type PackManifest, type SuperResolutionStage } from '../pack/manifest.ts';
-import { NoiseGenerator } from '../rng.ts';
-import { evaluationCount, type StepEvent } from '../sampling/samplers.ts';
+import { NoiseGenerator, type GeneratorState } from '../rng.ts';
+import { evaluationCount, type SamplerState, type StepEvent } from '../sampling/samplers.ts';
 import type { Tensor } from '../tensor.ts';
 import { resolveRequest, type GenerateRequest } from './request.ts';
 import type { EvaluationEvent, ExpertHandle } from './routing.ts';
@@ -36,7 +36,29 @@ export interface GenerateResult {
   warnings: string[];
 }
 
+/**
+ * Where a job can resume, a plain value: the phase to run next (0 = the base stage, then the
+ * decode stage of a latent pack, then each SR stage), the sampler's state within the base stage,
+ * or the image the next phase takes, the generator's state, and the evaluations done. A job
+ * resumed from it (same request) gives the bytes of an uninterrupted run.
+ */
+export interface JobCheckpoint {
+  phase: number;
+  /** Phase 0: where the base stage's sampler is. */
+  sampler: SamplerState | null;
+  /** Phases after 0: the image (or latents) the phase takes. */
+  image: Tensor | null;
+  rng: GeneratorState;
+  evaluation: number;
+}
+
+const copyState = (s: SamplerState): SamplerState => ({ step: s.step, x: Float64Array.from(s.x), previousDenoised: s.previousDenoised && Float64Array.from(s.previousDenoised) });
+
 export interface GenerateOptions {
+  /** A checkpoint every `every` base steps (0: none) and at every boundary between phases. */
+  checkpoints?: { every: number; save: (checkpoint: JobCheckpoint) => void };
+  /** Continue the job from this checkpoint (of the same request) instead of from the start. */
+  resume?: JobCheckpoint;
   onProgress?: (event: ProgressEvent) => void;
   /** A preview of the base stage's denoised estimate every `every` steps (see preview.ts). */
   previews?: { every: number; onPreview: (step: number, image: Tensor) => void };
@@ -96,30 +118,58 @@ export async function runJob(backend: PipelineBackend, request: GenerateRequest,
     return out;
   };
 
-  let rng = new NoiseGenerator(r.seed);
-  let image = await timed('base', r.baseDims[2]!, async () =>
-    runStage({
-      experts: await backend.baseExperts(),
-      sampling: { ...m.defaults, sampler: r.sampler, steps: r.steps },
-      sigmas: r.sigmas,
-      dims: r.baseDims,
-      guidance: (e) => r.expertGuidance[e.name] ?? r.guidance ?? e.guidance ?? m.defaults.guidance,
-      branchesAt: (step) => (second && step >= switchStep ? second : first),
-      rng,
-      initialNoise: r.noise?.data ?? null,
-      ...(signal && { signal }),
-      onEvaluation: progress('base', r.steps),
-      ...(previews && { onStep: (s: StepEvent) => (s.step + 1) % previews.every === 0 && previews.onPreview(s.step, previewImage(m, r.baseDims, s.denoised)) }),
-    }),
-  );
+  const resume = options.resume ?? null;
+  if (resume) evaluation = resume.evaluation;
+  let rng = new NoiseGenerator(resume?.rng ?? r.seed);
+  const save = options.checkpoints?.save;
+  const checkpoint = (phase: number, image: Tensor | null, sampler: SamplerState | null) => save?.({ phase, image, sampler, rng: rng.state(), evaluation });
+  // The phases after the base stage (phase 0): the decode stage (latent packs), then each SR stage.
   const decode = m.decode;
-  if (decode) image = await timed(decode.name, r.width, () => backend.decode(decode, image, signal));
-  for (const stage of r.stages) {
-    const out = await timed(stage.name, stage.size, () =>
-      backend.superResolve(stage, { lowRes: clampImage(image), branches: last, rng, ...(signal && { signal }), onEvaluation: progress(stage.name, stage.steps) }),
+  const after: { name: string; size: number; run: (image: Tensor) => Promise<Tensor> }[] = [
+    ...(decode ? [{ name: decode.name, size: r.width, run: (latents: Tensor) => backend.decode(decode, latents, signal) }] : []),
+    ...r.stages.map((stage) => ({
+      name: stage.name,
+      size: stage.size,
+      run: async (lowRes: Tensor) => {
+        const out = await backend.superResolve(stage, { lowRes: clampImage(lowRes), branches: last, rng, ...(signal && { signal }), onEvaluation: progress(stage.name, stage.steps) });
+        rng = out.rng;
+        return out.image;
+      },
+    })),
+  ];
+
+  let image: Tensor;
+  if (resume && resume.phase > 0) image = resume.image!;
+  else {
+    const every = options.checkpoints?.every ?? 0;
+    image = await timed('base', r.baseDims[2]!, async () =>
+      runStage({
+        experts: await backend.baseExperts(),
+        sampling: { ...m.defaults, sampler: r.sampler, steps: r.steps },
+        sigmas: r.sigmas,
+        dims: r.baseDims,
+        guidance: (e) => r.expertGuidance[e.name] ?? r.guidance ?? e.guidance ?? m.defaults.guidance,
+        branchesAt: (step) => (second && step >= switchStep ? second : first),
+        rng,
+        initialNoise: r.noise?.data ?? null,
+        ...(signal && { signal }),
+        onEvaluation: progress('base', r.steps),
+        ...(previews && { onStep: (s: StepEvent) => (s.step + 1) % previews.every === 0 && previews.onPreview(s.step, previewImage(m, r.baseDims, s.denoised)) }),
+        ...(resume?.sampler && { resume: resume.sampler }),
+        ...(save &&
+          every > 0 && {
+            onCheckpoint: (state: SamplerState) => {
+              if (state.step % every === 0 && state.step < r.steps) checkpoint(0, null, copyState(state));
+            },
+          }),
+      }),
     );
-    image = out.image;
-    rng = out.rng;
+    if (after.length > 0) checkpoint(1, image, null);
+  }
+  for (let phase = Math.max(1, resume?.phase ?? 1); phase <= after.length; phase++) {
+    const { name, size, run } = after[phase - 1]!;
+    image = await timed(name, size, () => run(image));
+    if (phase < after.length) checkpoint(phase + 1, image, null);
   }
   return { image, seed: r.seed, width: r.width, height: r.height, stages: timings, warnings: [...warnings] };
 }

@@ -5,7 +5,7 @@
  */
 import type { ExpertSpec, SamplingDefaults } from '../pack/manifest.ts';
 import type { NoiseGenerator } from '../rng.ts';
-import { SAMPLERS, type StepEvent } from '../sampling/samplers.ts';
+import { SAMPLERS, type SamplerState, type StepEvent } from '../sampling/samplers.ts';
 import { karrasSigmas } from '../sampling/schedule.ts';
 import type { Tensor } from '../tensor.ts';
 import { routedDenoiser, type EvaluationEvent, type ExpertHandle } from './routing.ts';
@@ -28,14 +28,16 @@ export interface StageRun {
   signal?: AbortSignal;
   onEvaluation?: (event: EvaluationEvent) => void;
   onStep?: (event: StepEvent) => void;
+  /** Continue from this sampler state (the initial noise is not drawn again: `rng` is already past it). */
+  resume?: SamplerState;
+  onCheckpoint?: (state: SamplerState) => void;
 }
 
 export async function runStage(s: StageRun): Promise<Tensor> {
   const { sampler, steps, sigma_min, sigma_max, rho } = s.sampling;
   const sigmas = s.sigmas ?? karrasSigmas(steps, sigma_min, sigma_max, rho);
   const n = s.dims.reduce((a, b) => a * b, 1);
-  const unit = s.initialNoise ? new Float64Array(s.initialNoise) : s.rng.normals(n);
-  const x = unit.map((z) => z * sigmas[0]!);
+  const x = s.resume ? new Float64Array(n) : (s.initialNoise ? new Float64Array(s.initialNoise) : s.rng.normals(n)).map((z) => z * sigmas[0]!);
   const denoiser = routedDenoiser({
     experts: s.experts,
     dims: s.dims,
@@ -45,7 +47,12 @@ export async function runStage(s: StageRun): Promise<Tensor> {
     ...(s.signal && { signal: s.signal }),
     ...(s.onEvaluation && { onEvaluation: s.onEvaluation }),
   });
-  const out = await SAMPLERS[sampler](denoiser, x, sigmas, { noise: (k) => s.rng.normals(k), ...(s.onStep && { callback: s.onStep }) });
+  const out = await SAMPLERS[sampler](denoiser, x, sigmas, {
+    noise: (k) => s.rng.normals(k),
+    ...(s.onStep && { callback: s.onStep }),
+    ...(s.resume && { resume: s.resume }),
+    ...(s.onCheckpoint && { onCheckpoint: s.onCheckpoint }),
+  });
   return { dims: s.dims, data: new Float32Array(out) };
 }
 
