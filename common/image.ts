@@ -5,7 +5,7 @@
  */
 import { crc32, deflate, deflateSync, type ZlibOptions } from 'node:zlib';
 import { promisify } from 'node:util';
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { InvalidArgumentError } from './errors.ts';
 import type { Tensor } from './tensor.ts';
 
@@ -59,9 +59,25 @@ export async function encodePng(image: Tensor): Promise<Buffer> {
   return Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', header), pngChunk('IDAT', data), pngChunk('IEND', Buffer.alloc(0))]);
 }
 
-async function decode(bytes: Uint8Array, field: string, size: number, grey: boolean): Promise<Buffer> {
+/** The largest style image or mask accepted, in pixels (a 4096x4096 image). */
+export const MAX_INPUT_PIXELS = 4096 * 4096;
+
+/** An image's width x height from its header, without decoding it (INVALID_ARGUMENT naming `field` when unreadable). */
+export async function imagePixels(bytes: Uint8Array, field: string): Promise<number> {
+  let meta: Metadata;
   try {
-    let img = sharp(bytes).flatten({ background: '#000000' });
+    meta = await sharp(bytes).metadata();
+  } catch (cause) {
+    throw new InvalidArgumentError(field, `cannot read the image (${(cause as Error).message}); give a PNG, JPEG or WebP file`, { cause });
+  }
+  return (meta.width ?? 0) * (meta.height ?? 0);
+}
+
+async function decode(bytes: Uint8Array, field: string, size: number, grey: boolean): Promise<Buffer> {
+  const pixels = await imagePixels(bytes, field);
+  if (pixels > MAX_INPUT_PIXELS) throw new InvalidArgumentError(field, `is ${pixels} pixels; the limit is ${MAX_INPUT_PIXELS} (4096x4096)`);
+  try {
+    let img = sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS }).flatten({ background: '#000000' });
     img = grey ? img.greyscale() : img.toColourspace('srgb');
     const { data, info } = await img.resize(size, size, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== (grey ? 1 : 3)) throw new Error(`decoded to ${info.channels} channels`);

@@ -10,7 +10,7 @@
  * Jobs live in this process's memory: they do not outlive it (see the README's durability).
  */
 import { randomUUID } from 'node:crypto';
-import { ResourceExhaustedError } from '../common/errors.ts';
+import { NodeUnavailableError, ResourceExhaustedError } from '../common/errors.ts';
 import type { GenerateCall } from '../common/grpc/generate-request.ts';
 import type { JobEvent } from '../common/grpc/generated/ediff/v1/JobEvent.ts';
 import type { GenerateResult as WireResult } from '../common/grpc/generated/ediff/v1/GenerateResult.ts';
@@ -72,6 +72,8 @@ export class JobStore {
   /** Ended job ids, oldest first. */
   private readonly ended: string[] = [];
   private running = 0;
+  /** Set when the coordinator drains: submissions are refused. */
+  private draining = false;
   /** Bytes of the ended jobs' PNGs kept. */
   private keptBytes = 0;
   /** Mean seconds a job ran, for the retry hint. */
@@ -88,6 +90,7 @@ export class JobStore {
     this.expire();
     const known = clientJobId ? this.jobs.get(this.byClientId.get(clientJobId) ?? '') : undefined;
     if (known) return { job: known, existing: true };
+    if (this.draining) throw new NodeUnavailableError('this coordinator', 'it is shutting down; submit to another coordinator (or retry)');
     if (this.running >= this.o.maxRunning && this.queue.length >= this.o.maxQueued) {
       const waves = Math.ceil((this.queue.length + 1) / Math.max(1, this.o.maxRunning));
       throw new ResourceExhaustedError(`the coordinator is full: ${this.running} jobs running and ${this.queue.length} queued (limits --max-running ${this.o.maxRunning}, --max-queued ${this.o.maxQueued}); retry later`, Math.max(1, Math.ceil(waves * this.meanSeconds)));
@@ -110,6 +113,19 @@ export class JobStore {
     this.queue.push(job);
     this.startQueued();
     return { job, existing: false };
+  }
+
+  /**
+   * Refuses new jobs, lets the queued and running ones finish for up to `ms`, then cancels what
+   * is left (in memory, nothing else could take it over). Resolves with the jobs cancelled.
+   */
+  async drain(ms: number): Promise<number> {
+    this.draining = true;
+    const deadline = Date.now() + ms;
+    while (this.running + this.queue.length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const left = [...this.queue, ...[...this.jobs.values()].filter((j) => j.state === 'running')];
+    for (const job of left) this.cancel(job);
+    return left.length;
   }
 
   get(id: string): StoredJob | undefined {

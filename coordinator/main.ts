@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { ediffProtos } from '../common/grpc/proto.ts';
 import { startServer } from '../common/grpc/server.ts';
 import { createRegistry } from '../common/metrics.ts';
-import { COMMON_OPTIONS, announceAndServe, loadServedPack, log, parseFlags, port } from '../common/process/node-process.ts';
+import { COMMON_OPTIONS, announceAndServe, drainMs, loadServedPack, log, parseFlags, port } from '../common/process/node-process.ts';
 import { ClusterBackend, type NodeAddresses } from './backend.ts';
 import { RegistryWatcher } from './discovery.ts';
 import { EncodingCache } from './encoding-cache.ts';
@@ -32,6 +32,7 @@ const MAX_DEFAULT_JOB_THREADS = 4;
 const USAGE = `usage: coordinator --pack DIR (--nats URL | --nodes FILE | --encoder ADDR --expert NAME=ADDR[,ADDR...]... [--sr STAGE=ADDR...])
                    [--host H] [--port N] [--metrics-port N] [--evaluation-timeout-ms N] [--encoding-cache-mb N]
                    [--job-threads N] [--max-running N] [--max-queued N] [--keep-jobs-s N] [--max-kept-jobs N] [--max-kept-mb N]
+                   [--max-streams-per-connection N]
 
   --nats URL              discover nodes in the NATS registry (static addresses may be given too)
   --encoding-cache-mb N   encoded prompts kept for jobs that repeat them (default 64; 0 = none)
@@ -40,7 +41,8 @@ const USAGE = `usage: coordinator --pack DIR (--nats URL | --nodes FILE | --enco
   --max-queued N          jobs waiting (default 512); past it submissions are RESOURCE_EXHAUSTED
   --keep-jobs-s N         how long an ended job (its events and result) is kept for GetJob / WatchJob (default 3600)
   --max-kept-jobs N       the most ended jobs kept (default 1000; the oldest go first)
-  --max-kept-mb N         the most megabytes of ended jobs' PNGs kept (default 256)`;
+  --max-kept-mb N         the most megabytes of ended jobs' PNGs kept (default 256)
+  --max-streams-per-connection N  concurrent calls one client connection may have open (default 1024)`;
 
 const values = parseFlags(ROLE, USAGE, () =>
   parseArgs({
@@ -58,6 +60,7 @@ const values = parseFlags(ROLE, USAGE, () =>
       'keep-jobs-s': { type: 'string', default: '3600' },
       'max-kept-jobs': { type: 'string', default: '1000' },
       'max-kept-mb': { type: 'string', default: '256' },
+      'max-streams-per-connection': { type: 'string', default: '1024' },
     },
     strict: true,
   }),
@@ -91,12 +94,13 @@ const timeout = Number(values['evaluation-timeout-ms']);
 if (!(timeout > 0)) usageError(`--evaluation-timeout-ms must be a positive number, got ${values['evaluation-timeout-ms']}`);
 const encodingCacheMb = Number(values['encoding-cache-mb']);
 if (!(encodingCacheMb >= 0)) usageError(`--encoding-cache-mb must be a number >= 0, got ${values['encoding-cache-mb']}`);
-const wholeNumber = (flag: 'job-threads' | 'max-running' | 'max-queued' | 'keep-jobs-s' | 'max-kept-jobs' | 'max-kept-mb', min: number) => {
+const wholeNumber = (flag: 'job-threads' | 'max-running' | 'max-queued' | 'keep-jobs-s' | 'max-kept-jobs' | 'max-kept-mb' | 'max-streams-per-connection', min: number) => {
   const n = Number(values[flag]);
   if (!(Number.isInteger(n) && n >= min)) usageError(`--${flag} must be a whole number >= ${min}, got ${values[flag]}`);
   return n;
 };
 const jobThreads = wholeNumber('job-threads', 1);
+const maxStreams = wholeNumber('max-streams-per-connection', 1);
 const admission = { maxRunning: wholeNumber('max-running', 1), maxQueued: wholeNumber('max-queued', 0), keepMs: 1000 * wholeNumber('keep-jobs-s', 0), maxKept: wholeNumber('max-kept-jobs', 0), maxKeptBytes: 1024 * 1024 * wholeNumber('max-kept-mb', 0) };
 try {
   const pack = loadServedPack(ROLE, { ...values, pack: values.pack });
@@ -133,11 +137,19 @@ try {
   await backend.verifyNodes();
   const discovery = values.nats ? await RegistryWatcher.start(values.nats, backend) : null;
   let address = '';
-  const server = await startServer(values.host, port(ROLE, 'port', values.port), (s) =>
-    s.addService(ediffProtos().Coordinator.service, coordinatorHandlers(backend, jobs, store, () => address)),
+  const server = await startServer(
+    values.host,
+    port(ROLE, 'port', values.port),
+    (s) => s.addService(ediffProtos().Coordinator.service, coordinatorHandlers(backend, jobs, store, () => address)),
+    { 'grpc.max_concurrent_streams': maxStreams },
   );
   address = server.address;
-  await announceAndServe({ role: ROLE, name: pack.manifest.name, server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']) }, async () => {
+  // Draining: new jobs are refused (UNAVAILABLE), the running and queued ones finish within --drain-s.
+  const drain = async (ms: number) => {
+    const cancelled = await store.drain(ms);
+    if (cancelled > 0) log(ROLE, `drain: ${cancelled} jobs were still running or queued after ${ms / 1000} s; they were cancelled`);
+  };
+  await announceAndServe({ role: ROLE, name: pack.manifest.name, server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']), drain, drainMs: drainMs(ROLE, values['drain-s']) }, async () => {
     await discovery?.stop();
     await jobs.close();
     backend.close();

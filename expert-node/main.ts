@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { ediffProtos } from '../common/grpc/proto.ts';
 import { startServer } from '../common/grpc/server.ts';
 import { createRegistry } from '../common/metrics.ts';
-import { COMMON_OPTIONS, announceAndServe, loadServedPack, log, parseFlags, port } from '../common/process/node-process.ts';
+import { COMMON_OPTIONS, announceAndServe, drainMs, loadServedPack, log, parseFlags, port, waitFor } from '../common/process/node-process.ts';
 import { ExpertModel } from '../common/runtime/expert.ts';
 import { rowsOf } from '../common/runtime/guided.ts';
 import { ConditioningCache } from './conditioning-cache.ts';
@@ -85,7 +85,11 @@ try {
   const register = values.nats
     ? { nats: values.nats, advertise: values.advertise, record: { role: 'expert' as const, name: spec.name, pack: pack.manifest.name, pack_hash: pack.hash, sigma_lo: spec.sigma_lo, sigma_hi: spec.sigma_hi, capacity: batching.maxBatch }, load: () => scheduler.queued }
     : undefined;
-  await announceAndServe({ role: ROLE, name: spec.name, server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']), ...(register && { register }) }, async () => {
+  // Draining: the queued evaluations (and the batch running) finish before the node goes.
+  const drain = async (ms: number) => {
+    if (!(await waitFor(() => scheduler.idle, ms))) log(ROLE, `drain: ${scheduler.queued} evaluations still queued after ${ms / 1000} s; they fail`);
+  };
+  await announceAndServe({ role: ROLE, name: spec.name, server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']), drain, drainMs: drainMs(ROLE, values['drain-s']), ...(register && { register }) }, async () => {
     scheduler.stop();
     await model?.release();
   });

@@ -81,6 +81,11 @@ export class DynamicBatcher implements Scheduler {
     return this.queue.length;
   }
 
+  /** Nothing queued and no batch running. */
+  get idle(): boolean {
+    return !this.running && this.queue.length === 0;
+  }
+
   enqueue(key: string, call: GuidedCall): Promise<Float32Array> {
     if (this.stopped) return Promise.reject(abortError('the node is stopping'));
     return new Promise((resolve, reject) => {

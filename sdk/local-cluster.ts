@@ -34,12 +34,27 @@ export interface LocalClusterOptions {
   nodeFlags?: string[];
   /** Node.js flags in place of RUNTIME_FLAGS ([] = V8's defaults, which the benchmarks compare). */
   runtimeFlags?: string[];
+  /**
+   * Restart a process that dies (not one `stop` stopped) on its own address, after 1, 2, 4 ... s;
+   * one that dies 5 times within a minute stops the whole cluster instead. @default off
+   */
+  supervise?: Supervision;
 }
 
 export interface ClusterProcess extends ReadyMessage {
   pid: number;
   /** Stops this process (SIGTERM, then SIGKILL after `graceMs`); `signal` SIGKILL kills at once. */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
+  /** Settles when the process has exited: how, and whether `stop` asked it to. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stopped: boolean }>;
+}
+
+/** What a supervised cluster reports (see LocalClusterOptions.supervise). */
+export interface Supervision {
+  /** A child died and is being restarted on its address. */
+  onRestart(line: string): void;
+  /** A child kept dying: the cluster stopped itself. */
+  onGiveUp(line: string): void;
 }
 
 export interface LocalCluster {
@@ -85,7 +100,8 @@ export const RUNTIME_FLAGS = ['--initial-old-space-size=128'];
 export function startReadyProcess(path: string, args: string[], o: ProcessOptions = {}): Promise<ClusterProcess> {
   const child = spawn(process.execPath, [...(o.runtimeFlags ?? RUNTIME_FLAGS), ...(o.nodeFlags ?? []), '--import', TSX, path, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stopped: boolean }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, stopped })));
+  const exited = exit.then(() => {});
   void exited.then(() => live.delete(child));
   const stderr: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (line) => {
@@ -93,7 +109,9 @@ export function startReadyProcess(path: string, args: string[], o: ProcessOption
     if (stderr.length > 40) stderr.shift();
     o.log?.(line);
   });
+  let stopped = false;
   const stop = async (signal: NodeJS.Signals = 'SIGTERM', graceMs = 5000) => {
+    stopped = true;
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
@@ -119,7 +137,7 @@ export function startReadyProcess(path: string, args: string[], o: ProcessOption
       }
       if (message.event !== 'ready') return;
       clearTimeout(timer);
-      resolve({ ...message, pid: child.pid!, stop });
+      resolve({ ...message, pid: child.pid!, stop, exited: exit });
     });
   });
 }
@@ -135,27 +153,58 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
   const launch = async (deployable: keyof typeof DEPLOYABLES, args: string[]) => {
     const p = await startNodeProcess(deployable, [...common, ...args], o);
     started.push(p);
+    supervise(p, deployable, [...common, ...args]);
     return p;
   };
   const stopAll = () => Promise.all(started.map((p) => p.stop())).then(() => {});
+  let stopping = false;
+  /** Restarts `p` on its own port when it dies unexpectedly (o.supervise), and keeps watching. */
+  const supervise = (p: ClusterProcess, deployable: keyof typeof DEPLOYABLES, args: string[], deaths: number[] = []) => {
+    if (!o.supervise) return;
+    void p.exited.then(async ({ code, signal, stopped }) => {
+      if (stopped || stopping) return;
+      const what = `${deployable} ${p.name} (${p.address}) exited (${signal ?? `code ${code}`})`;
+      const now = Date.now();
+      const recent = [...deaths.filter((t) => now - t < 60_000), now];
+      if (recent.length >= 5) {
+        o.supervise!.onGiveUp(`${what} ${recent.length} times within a minute: stopping the cluster`);
+        stopping = true;
+        await stopAll();
+        return;
+      }
+      const delay = 1000 * 2 ** (recent.length - 1);
+      o.supervise!.onRestart(`${what}: restarting it on ${p.address} in ${delay / 1000} s (restart ${recent.length} within a minute)`);
+      await new Promise((r) => setTimeout(r, delay));
+      if (stopping) return;
+      const port = p.address.slice(p.address.lastIndexOf(':') + 1);
+      const onPort = args.map((a, i) => (args[i - 1] === '--port' ? port : a));
+      try {
+        const next = await startNodeProcess(deployable, onPort, o);
+        Object.assign(p, next);
+        supervise(p, deployable, args, recent);
+      } catch (error) {
+        o.supervise!.onGiveUp(`${deployable} ${p.name} could not be restarted (${(error as Error).message.split('\n')[0]}): stopping the cluster`);
+        stopping = true;
+        await stopAll();
+      }
+    });
+  };
   try {
     const [encoder, experts, sr] = await Promise.all([
       launch('encoder-node', []),
       Promise.all(pack.manifest.base.experts.flatMap((e) => Array.from({ length: replicasOf(e.name) }, () => launch('expert-node', ['--expert', e.name, ...(o.expertArgs ?? [])])))),
       Promise.all(stages.map((stage) => launch('sr-node', ['--stage', stage]))),
     ]);
-    const coordinator = await startNodeProcess(
-      'coordinator',
-      [
-        ...packFlags(pack.location), '--host', host, '--port', String(o.port ?? 0), '--metrics-port', '0',
-        ...(o.nats
-          ? ['--nats', o.nats]
-          : ['--encoder', encoder.address, ...experts.flatMap((e) => ['--expert', `${e.name}=${e.address}`]), ...sr.flatMap((s) => ['--sr', `${s.name}=${s.address}`])]),
-        ...(o.coordinatorArgs ?? []),
-      ],
-      o,
-    );
+    const coordinatorArgs = [
+      ...packFlags(pack.location), '--host', host, '--port', String(o.port ?? 0), '--metrics-port', '0',
+      ...(o.nats
+        ? ['--nats', o.nats]
+        : ['--encoder', encoder.address, ...experts.flatMap((e) => ['--expert', `${e.name}=${e.address}`]), ...sr.flatMap((s) => ['--sr', `${s.name}=${s.address}`])]),
+      ...(o.coordinatorArgs ?? []),
+    ];
+    const coordinator = await startNodeProcess('coordinator', coordinatorArgs, o);
     started.push(coordinator);
+    supervise(coordinator, 'coordinator', coordinatorArgs);
     const nodes = [encoder, ...experts, ...sr];
     return {
       address: coordinator.address,
@@ -163,6 +212,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
       nodes,
       // The coordinator first, so no job is routed to a node that is already gone.
       stop: async () => {
+        stopping = true;
         await coordinator.stop();
         await Promise.all(nodes.map((n) => n.stop()));
       },

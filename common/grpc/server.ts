@@ -15,8 +15,9 @@ export interface RunningServer {
   stop(graceMs?: number): Promise<void>;
 }
 
-export async function startServer(host: string, port: number, register: (server: grpc.Server) => void): Promise<RunningServer> {
-  const server = new grpc.Server(CHANNEL_OPTIONS);
+/** `options`: grpc-js server options besides the message limits (e.g. `grpc.max_concurrent_streams`). */
+export async function startServer(host: string, port: number, register: (server: grpc.Server) => void, options: grpc.ServerOptions = {}): Promise<RunningServer> {
+  const server = new grpc.Server({ ...CHANNEL_OPTIONS, ...options });
   const health = new HealthImplementation({ '': 'SERVING' });
   health.addToServer(server);
   register(server);

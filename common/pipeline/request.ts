@@ -15,6 +15,10 @@ export const MAX_PROMPT_CHARS = 4096;
 export const MAX_STEPS = 1000;
 export const MAX_GUIDANCE = 100;
 export const MAX_PAINT_WEIGHT = 100;
+/** Paint-with-words regions one request may have. */
+export const MAX_PAINT_REGIONS = 32;
+/** The pixels all of a request's paint masks may have together (16 masks of 2048x2048). */
+export const MAX_PAINT_PIXELS = 16 * 2048 * 2048;
 /** The largest width or height a latent pack is asked for, in pixels. */
 export const MAX_SIDE = 4096;
 
@@ -264,6 +268,7 @@ export function resolveRequest(m: PackManifest, r: GenerateRequest): ResolvedReq
     if (bad >= 0) throw new InvalidArgumentError('noise', `value ${bad} is ${r.noise.data[bad]}; noise must be finite`);
   }
   const paint = r.paint ?? [];
+  if (paint.length > MAX_PAINT_REGIONS) throw new InvalidArgumentError('paint', `has ${paint.length} regions; the limit is ${MAX_PAINT_REGIONS}`);
   paint.forEach((p, i) => {
     if (!p.phrase.trim()) throw new InvalidArgumentError(`paint[${i}].phrase`, 'must name words of the prompt');
   });

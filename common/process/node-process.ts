@@ -23,6 +23,8 @@ export const COMMON_OPTIONS = {
   host: { type: 'string', default: '127.0.0.1' },
   port: { type: 'string', default: '0' },
   'metrics-port': { type: 'string', default: '0' },
+  /** On SIGTERM: how long to finish the work in hand (queued evaluations, running jobs) before exiting. */
+  'drain-s': { type: 'string', default: '30' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -40,6 +42,16 @@ export function parseFlags<T extends { values: { help?: boolean | undefined } }>
     process.exit(0);
   }
   return parsed.values;
+}
+
+/** --drain-s in milliseconds (exits 2 on a bad value). */
+export function drainMs(role: string, value: string | undefined): number {
+  const s = Number(value);
+  if (!(Number.isFinite(s) && s >= 0)) {
+    console.error(`${role}: --drain-s must be a number of seconds >= 0, got ${JSON.stringify(value)}`);
+    process.exit(2);
+  }
+  return s * 1000;
 }
 
 export function port(role: string, flag: string, value: string | undefined): number {
@@ -78,13 +90,25 @@ export interface Registration {
   load?: () => number;
 }
 
+/** Resolves once `done()` holds (checked every 50 ms) or `ms` have passed; says which. */
+export async function waitFor(done: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
 /**
  * Serves metrics, registers for discovery (when a NATS URL is given), announces readiness on
- * stdout, and on SIGINT / SIGTERM leaves the registry, stops the server and the metrics endpoint
- * (then `onStop`, e.g. releasing model sessions).
+ * stdout, and on SIGINT / SIGTERM drains: health turns NOT_SERVING and the node leaves the
+ * registry first (so no new work is routed to it), then `drain` finishes the work in hand
+ * (given `drainMs` for it: --drain-s), then the server and the metrics endpoint stop (then
+ * `onStop`, e.g. releasing model sessions).
  */
 export async function announceAndServe(
-  o: { role: string; name: string; server: RunningServer; registry: Registry; host: string; metricsPort: number; register?: Registration },
+  o: { role: string; name: string; server: RunningServer; registry: Registry; host: string; metricsPort: number; register?: Registration; drain?: (ms: number) => Promise<void>; drainMs?: number },
   onStop: () => Promise<void> = async () => {},
 ): Promise<MetricsServer> {
   const metrics = await serveMetrics(o.registry, o.host, o.metricsPort);
@@ -106,8 +130,10 @@ export async function announceAndServe(
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log(o.role, `${signal}: stopping`);
+    log(o.role, `${signal}: draining${o.drain ? ` (up to ${(o.drainMs ?? 0) / 1000} s)` : ''}, then stopping`);
+    o.server.health.setStatus('', 'NOT_SERVING');
     await registration?.stop();
+    await o.drain?.(o.drainMs ?? 0);
     await o.server.stop();
     await metrics.close();
     await onStop();

@@ -6,7 +6,8 @@
  * feed derived conditioning are not served.
  */
 import { InvalidArgumentError } from '../errors.ts';
-import { decodeImage, decodeMask } from '../image.ts';
+import { decodeImage, decodeMask, imagePixels } from '../image.ts';
+import { MAX_PAINT_PIXELS } from '../pipeline/request.ts';
 import { allExperts, type DerivedConditioning, type PackManifest } from '../pack/manifest.ts';
 import type { BranchRequest, Conditioning, EncodedBranch } from '../pipeline/conditioning.ts';
 import type { Tensor } from '../tensor.ts';
@@ -88,6 +89,9 @@ export class ConditioningBuilder {
     const spec = this.manifest.paint!;
     const tokenizer = this.encoders.tokenizer(spec.encoder);
     const cells = spec.size * spec.size;
+    let pixels = 0;
+    for (const [i, region] of r.paint.entries()) pixels += await imagePixels(region.mask, `paint[${i}].mask`);
+    if (pixels > MAX_PAINT_PIXELS) throw new InvalidArgumentError('paint', `masks of ${pixels} pixels in all; the limit is ${MAX_PAINT_PIXELS} (16 masks of 2048x2048)`);
     const data = new Float32Array(tokenizer.maxTokens * cells);
     for (const [i, region] of r.paint.entries()) {
       const positions = tokenizer.phrasePositions(r.prompt, region.phrase);

@@ -66,7 +66,8 @@ export function renderOverlay(pack: Pack, outDir: string, o: RenderOptions): Rec
       template: {
         metadata: { labels: { app: name, role }, annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(METRICS_PORT) } },
         spec: {
-          terminationGracePeriodSeconds: 30,
+          // SIGTERM drains for up to 30 s (--drain-s); the preStop pause lets endpoints drop the pod first.
+          terminationGracePeriodSeconds: 40,
           volumes: [volume],
           containers: [
             {
@@ -81,6 +82,7 @@ export function renderOverlay(pack: Pack, outDir: string, o: RenderOptions): Rec
               volumeMounts: [mount],
               readinessProbe: probe,
               startupProbe,
+              lifecycle: { preStop: { exec: { command: ['sleep', '5'] } } },
               ...gpu,
             },
           ],

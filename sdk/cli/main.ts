@@ -280,6 +280,8 @@ async function clusterUp(args: string[]): Promise<void> {
   const port = number('port', values.port, true)!;
   const replicas = number('replicas', values.replicas, true)!;
   if (replicas < 1) throw new UsageError(`--replicas must be at least 1, got ${replicas}`);
+  let giveUp = () => {};
+  const gaveUp = new Promise<void>((resolve) => (giveUp = resolve));
   const cluster = await startLocalCluster({
     pack: packLocationOf(values, false),
     host: values.host,
@@ -287,14 +289,30 @@ async function clusterUp(args: string[]): Promise<void> {
     replicas,
     ...(values.nats && { nats: values.nats }),
     ...(values.verbose && { log: (line: string) => process.stderr.write(`${line}\n`) }),
+    // A child that dies is restarted on its address; one that keeps dying ends the cluster, with a clear line and exit code 1.
+    supervise: {
+      onRestart: (line) => process.stderr.write(`ediff: ${line}\n`),
+      onGiveUp: (line) => {
+        process.stderr.write(`ediff: ${line}\n`);
+        giveUp();
+      },
+    },
   });
-  for (const n of cluster.nodes) process.stderr.write(`  ${n.role.padEnd(12)} ${n.name.padEnd(8)} ${n.address.padEnd(21)} metrics http://${n.metrics}/metrics\n`);
-  process.stderr.write(`  ${'coordinator'.padEnd(12)} ${''.padEnd(8)} ${cluster.address.padEnd(21)} metrics http://${cluster.coordinator.metrics}/metrics\n`);
+  for (const n of cluster.nodes) process.stderr.write(`  ${n.role.padEnd(12)} ${n.name.padEnd(8)} ${n.address.padEnd(21)} metrics http://${n.metrics}/metrics  pid ${n.pid}\n`);
+  process.stderr.write(`  ${'coordinator'.padEnd(12)} ${''.padEnd(8)} ${cluster.address.padEnd(21)} metrics http://${cluster.coordinator.metrics}/metrics  pid ${cluster.coordinator.pid}\n`);
   console.log(`coordinator listening on ${cluster.address}`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+  const stopped = await Promise.race([
+    new Promise<'signal'>((resolve) => {
+      process.once('SIGINT', () => resolve('signal'));
+      process.once('SIGTERM', () => resolve('signal'));
+    }),
+    gaveUp.then(() => 'gave up' as const),
+  ]);
+  if (stopped === 'gave up') {
+    await cluster.stop();
+    process.exitCode = 1;
+    return;
+  }
   process.stderr.write('stopping the cluster\n');
   await cluster.stop();
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { classify, tempDir } from '../helpers/reference.ts';
+import { writeTinyPack } from '../helpers/tiny-pack.ts';
 
 const run = promisify(execFile);
 const bin = new URL('../../bin/ediff.mjs', import.meta.url).pathname;
@@ -167,6 +168,51 @@ test('SDXL from make-test-export --sdxl: inspect and generate with --pack BASE -
   const bad = await ediff('generate', 'a cat', '--pack', base, '--refiner', refiner, '--refiner-at', '1.5', '-q');
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /^ediff: --refiner-at must be a fraction in \(0, 1\) \(diffusers' denoising_end\), got "1\.5"\n$/);
+});
+
+test('cluster up restarts a child that dies on its own address, and a job then succeeds', async () => {
+  const pack = path.join(work.dir, 'tiny-supervised');
+  writeTinyPack(pack);
+  const up = spawn(process.execPath, [bin, 'cluster', 'up', '--port', '0', '--pack', pack], { env, cwd: work.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const waiters: { re: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
+  const seen = (re: RegExp) =>
+    new Promise<RegExpExecArray>((resolve) => {
+      for (const l of lines) {
+        const m = re.exec(l);
+        if (m) return resolve(m);
+      }
+      waiters.push({ re, resolve });
+    });
+  for (const stream of [up.stdout!, up.stderr!]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      lines.push(line);
+      for (const w of [...waiters]) {
+        const m = w.re.exec(line);
+        if (m) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(m);
+        }
+      }
+    });
+  }
+  try {
+    const address = (await seen(/^coordinator listening on (\S+)$/))[1]!;
+    const [, expertAddress, pid] = await seen(/^  expert-node\s+high\s+(\S+)\s+metrics \S+  pid (\d+)$/);
+    process.kill(Number(pid), 'SIGKILL');
+    await seen(new RegExp(`^ediff: expert-node high \\(${expertAddress!.replace(/\./g, '\\.')}\\) exited \\(SIGKILL\\): restarting it on ${expertAddress!.replace(/\./g, '\\.')} in 1 s \\(restart 1 within a minute\\)$`));
+    // The restarted node serves on the same address; the coordinator's next job reaches it.
+    let result = await ediff('generate', 'x', '--coordinator', address, '--seed', '1', '--steps', '4', '-o', path.join(work.dir, 'after-restart.png'), '-q');
+    for (let i = 0; i < 20 && result.code !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      result = await ediff('generate', 'x', '--coordinator', address, '--seed', '1', '--steps', '4', '-o', path.join(work.dir, 'after-restart.png'), '-q');
+    }
+    assert.equal(result.code, 0, result.stderr);
+  } finally {
+    up.kill('SIGTERM');
+    const code = await new Promise((resolve) => (up.exitCode !== null ? resolve(up.exitCode) : up.once('exit', resolve)));
+    assert.equal(code, 0, lines.join('\n'));
+  }
 });
 
 test('an unreachable coordinator is a clear error', async () => {

@@ -203,8 +203,12 @@ test('DescribePipeline and GetClusterStatus tell what the cluster serves', async
   assert.ok(status.nodes.every((n) => n.address.startsWith('127.0.0.1:')));
 });
 
+/** A black PNG of w x h pixels (compresses to almost nothing). */
+const blankPng = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: '#000' } }).png().toBuffer();
+
 test('bad requests get INVALID_ARGUMENT naming the field', async () => {
   const base = { prompt: 'a red circle', size: 64 };
+  const big = await blankPng(2048, 2048);
   const nan = { dims: [3, 64, 64], data: new Float32Array(3 * 4096) };
   nan.data[5] = NaN;
   const cases: [Partial<GenerateRequest>, RegExp][] = [
@@ -218,6 +222,11 @@ test('bad requests get INVALID_ARGUMENT naming the field', async () => {
     [{ noise: { dims: [3, 8, 8], data: new Float32Array(192) } }, /^noise: must have shape \[3,64,64\]/],
     [{ paint: [{ phrase: 'square', mask: await halfMaskPng('left') }] }, /^paint\[0\]\.phrase: "square" is not in the prompt/],
     [{ paint: [{ phrase: 'circle', mask: Buffer.from('nope') }] }, /^paint\[0\]\.mask: cannot read the image/],
+    // Hostile sizes: many regions, a huge mask, huge masks in all.
+    [{ paint: Array.from({ length: 5000 }, () => ({ phrase: 'circle', mask: Buffer.alloc(1) })) }, /^paint: has 5000 regions; the limit is 32$/],
+    [{ paint: [{ phrase: 'circle', mask: await blankPng(5000, 5000) }] }, /^paint\[0\]\.mask: is 25000000 pixels; the limit is 16777216 \(4096x4096\)$/],
+    [{ paint: Array.from({ length: 17 }, () => ({ phrase: 'circle', mask: big })) }, /^paint: masks of 71303168 pixels in all; the limit is 67108864/],
+    [{ style: await blankPng(4097, 4096) }, /^style: is 16781312 pixels; the limit is 16777216/],
   ];
   for (const [change, message] of cases) {
     await assert.rejects(collect({ ...base, ...change }), (error: unknown) => {

@@ -139,3 +139,25 @@ describe('the job API', () => {
     assert.match(missing!.stderr, /NOT_FOUND: no job nope/);
   });
 });
+
+test('SIGTERM drains a coordinator: it refuses new jobs with UNAVAILABLE, finishes the running one, then exits 0', async () => {
+  const pack = tempDir('drain');
+  writeTinyPack(pack.dir);
+  const cluster = await startLocalCluster({ pack: pack.dir });
+  const client = new EdiffClient(cluster.address);
+  try {
+    const { id } = await client.submit({ prompt: '', seed: 1, steps: 600 });
+    const events = collect(client.watch(id));
+    await new Promise((r) => setTimeout(r, 200));
+    const stopped = cluster.coordinator.stop('SIGTERM', 30_000);
+    await new Promise((r) => setTimeout(r, 100));
+    await assert.rejects(client.submit({ prompt: '', seed: 2, steps: 2 }), (e: unknown) => e instanceof EdiffError && e.codeName === 'UNAVAILABLE' && /shutting down; submit to another coordinator/.test(e.details));
+    assert.equal((await events).at(-1)!.type, 'result', 'the running job finished');
+    await stopped;
+    assert.deepEqual(await cluster.coordinator.exited, { code: 0, signal: null, stopped: true });
+  } finally {
+    client.close();
+    await cluster.stop();
+    pack.remove();
+  }
+});

@@ -99,6 +99,7 @@ test('ediff deploy render writes an overlay over deploy/base for a pack: one Dep
       if (name !== 'coordinator') assert.equal(c.resources?.limits?.['nvidia.com/gpu'], 1, `${name} requests a GPU`);
       const port = Number(flag(c.args, '--port'));
       assert.ok(c.ports.some((p) => p.containerPort === port) && c.readinessProbe?.grpc?.port === port, `${name} is probed on its port`);
+      assert.deepEqual([(d.spec.template!.spec as { terminationGracePeriodSeconds?: number }).terminationGracePeriodSeconds, (c as { lifecycle?: unknown }).lifecycle], [40, { preStop: { exec: { command: ['sleep', '5'] } } }], `${name} drains before it is killed`);
     }
     assert.equal(flag(byName.get('expert-refiner')!.spec.template!.spec.containers[0]!.args, '--expert'), 'refiner');
     assert.equal(flag(byName.get('decode')!.spec.template!.spec.containers[0]!.args, '--stage'), 'decode');
