@@ -80,3 +80,13 @@ export class ResourceExhaustedError extends Error {
 export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';
 }
+
+/** A caller without valid credentials (gRPC UNAUTHENTICATED). */
+export class UnauthenticatedError extends Error {
+  override readonly name = 'UnauthenticatedError';
+}
+
+/** A caller whose credentials do not allow this (gRPC PERMISSION_DENIED). */
+export class PermissionDeniedError extends Error {
+  override readonly name = 'PermissionDeniedError';
+}

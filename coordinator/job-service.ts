@@ -18,6 +18,7 @@ import { clampImage } from '../common/pipeline/stage.ts';
 import type { JobThreads } from './job-threads.ts';
 import { type JobRunner, type JobStore, type StoredEvent, type StoredJob } from './job-store.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
+import type { Tenant } from './auth.ts';
 
 const STATE_NAMES = { queued: 'JOB_STATE_QUEUED', running: 'JOB_STATE_RUNNING', succeeded: 'JOB_STATE_SUCCEEDED', failed: 'JOB_STATE_FAILED', cancelled: 'JOB_STATE_CANCELLED' } as const;
 
@@ -96,9 +97,9 @@ export function jobToWire(store: JobStore, job: StoredJob): Job {
   };
 }
 
-const found = (store: JobStore, id: string): StoredJob => {
+const found = (store: JobStore, id: string, tenant: Tenant): StoredJob => {
   if (!id) throw new InvalidArgumentError('id', 'is missing');
-  const job = store.get(id);
+  const job = store.get(id, tenant);
   if (!job) throw new NotFoundError(`no job ${id} (unknown, or ended and no longer kept)`);
   return job;
 };
@@ -113,12 +114,13 @@ function generateEvent(e: StoredEvent): GenerateEvent | null {
 
 type JobHandlers = Pick<CoordinatorHandlers, 'Generate' | 'SubmitJob' | 'WatchJob' | 'GetJob' | 'CancelJob' | 'ListJobs'>;
 
-export function jobHandlers(store: JobStore): JobHandlers {
+/** `authenticate`: the caller's tenant from its metadata (throws UnauthenticatedError). */
+export function jobHandlers(store: JobStore, authenticate: (metadata: grpc.Metadata) => Tenant): JobHandlers {
   return {
     Generate(call: grpc.ServerWritableStream<GenerateRequest__Output, GenerateEvent>) {
       let job: StoredJob;
       try {
-        job = store.submit(generateRequestFromWire(call.request)).job;
+        job = store.submit(generateRequestFromWire(call.request), '', authenticate(call.metadata)).job;
       } catch (error) {
         call.emit('error', toServiceError(error));
         return;
@@ -146,7 +148,8 @@ export function jobHandlers(store: JobStore): JobHandlers {
     SubmitJob(call, callback) {
       try {
         if (!call.request.request) throw new InvalidArgumentError('request', 'is missing');
-        const { job, existing } = store.submit(generateRequestFromWire(call.request.request), call.request.clientJobId);
+        const tenant = authenticate(call.metadata);
+        const { job, existing } = store.submit(generateRequestFromWire(call.request.request), call.request.clientJobId, tenant);
         callback(null, { id: job.id, existing });
       } catch (error) {
         callback(toServiceError(error));
@@ -156,7 +159,7 @@ export function jobHandlers(store: JobStore): JobHandlers {
     WatchJob(call: grpc.ServerWritableStream<WatchJobRequest__Output, JobEvent>) {
       let job: StoredJob;
       try {
-        job = found(store, call.request.id);
+        job = found(store, call.request.id, authenticate(call.metadata));
       } catch (error) {
         call.emit('error', toServiceError(error));
         return;
@@ -173,7 +176,7 @@ export function jobHandlers(store: JobStore): JobHandlers {
 
     GetJob(call, callback) {
       try {
-        callback(null, jobToWire(store, found(store, call.request.id)));
+        callback(null, jobToWire(store, found(store, call.request.id, authenticate(call.metadata))));
       } catch (error) {
         callback(toServiceError(error));
       }
@@ -181,7 +184,7 @@ export function jobHandlers(store: JobStore): JobHandlers {
 
     CancelJob(call, callback) {
       try {
-        const job = found(store, call.request.id);
+        const job = found(store, call.request.id, authenticate(call.metadata));
         store.cancel(job);
         callback(null, jobToWire(store, job));
       } catch (error) {
@@ -189,8 +192,12 @@ export function jobHandlers(store: JobStore): JobHandlers {
       }
     },
 
-    ListJobs(_call, callback) {
-      callback(null, { jobs: store.list().map((j) => jobToWire(store, j)) });
+    ListJobs(call, callback) {
+      try {
+        callback(null, { jobs: store.list(authenticate(call.metadata)).map((j) => jobToWire(store, j)) });
+      } catch (error) {
+        callback(toServiceError(error));
+      }
     },
   };
 }

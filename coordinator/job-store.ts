@@ -10,7 +10,8 @@
  * Jobs live in this process's memory: they do not outlive it (see the README's durability).
  */
 import { randomUUID } from 'node:crypto';
-import { NodeUnavailableError, ResourceExhaustedError } from '../common/errors.ts';
+import { NodeUnavailableError, PermissionDeniedError, ResourceExhaustedError } from '../common/errors.ts';
+import { OPEN_TENANT, type Tenant } from './auth.ts';
 import type { GenerateCall } from '../common/grpc/generate-request.ts';
 import type { JobEvent } from '../common/grpc/generated/ediff/v1/JobEvent.ts';
 import type { GenerateResult as WireResult } from '../common/grpc/generated/ediff/v1/GenerateResult.ts';
@@ -31,6 +32,8 @@ export type JobRunner = (request: GenerateCall, sink: JobSink, signal: AbortSign
 
 export interface StoredJob {
   id: string;
+  /** The tenant that submitted it: only that tenant sees it. */
+  tenant: string;
   clientJobId: string;
   request: GenerateCall;
   state: JobStateName;
@@ -78,6 +81,8 @@ export class JobStore {
   private keptBytes = 0;
   /** Mean seconds a job ran, for the retry hint. */
   private meanSeconds = 1;
+  /** Per tenant: jobs queued or running, and the times of its submissions in the last minute. */
+  private readonly tenants = new Map<string, { inFlight: number; submitted: number[] }>();
 
   constructor(private readonly o: JobStoreOptions) {}
 
@@ -85,18 +90,32 @@ export class JobStore {
     return { running: this.running, queued: this.queue.length, kept: this.jobs.size };
   }
 
-  /** Stores and queues a job (or returns the one `clientJobId` named before). */
-  submit(request: GenerateCall, clientJobId = ''): { job: StoredJob; existing: boolean } {
+  /** Stores and queues a job for `tenant` (or returns the one its `clientJobId` named before). */
+  submit(request: GenerateCall, clientJobId = '', tenant: Tenant = OPEN_TENANT): { job: StoredJob; existing: boolean } {
     this.expire();
-    const known = clientJobId ? this.jobs.get(this.byClientId.get(clientJobId) ?? '') : undefined;
+    const clientKey = `${tenant.name}\0${clientJobId}`;
+    const known = clientJobId ? this.jobs.get(this.byClientId.get(clientKey) ?? '') : undefined;
     if (known) return { job: known, existing: true };
     if (this.draining) throw new NodeUnavailableError('this coordinator', 'it is shutting down; submit to another coordinator (or retry)');
     if (this.running >= this.o.maxRunning && this.queue.length >= this.o.maxQueued) {
       const waves = Math.ceil((this.queue.length + 1) / Math.max(1, this.o.maxRunning));
       throw new ResourceExhaustedError(`the coordinator is full: ${this.running} jobs running and ${this.queue.length} queued (limits --max-running ${this.o.maxRunning}, --max-queued ${this.o.maxQueued}); retry later`, Math.max(1, Math.ceil(waves * this.meanSeconds)));
     }
+    const usage = this.tenants.get(tenant.name) ?? { inFlight: 0, submitted: [] };
+    this.tenants.set(tenant.name, usage);
+    const now = Date.now();
+    while (usage.submitted.length > 0 && now - usage.submitted[0]! >= 60_000) usage.submitted.shift();
+    if (usage.inFlight >= tenant.maxInFlight) {
+      throw new ResourceExhaustedError(`tenant ${tenant.name} has ${usage.inFlight} jobs queued or running, its limit; retry when one ends`, Math.max(1, Math.ceil(this.meanSeconds)));
+    }
+    if (usage.submitted.length >= tenant.jobsPerMinute) {
+      throw new ResourceExhaustedError(`tenant ${tenant.name} submitted ${usage.submitted.length} jobs in the last minute, its limit`, Math.max(1, Math.ceil((60_000 - (now - usage.submitted[0]!)) / 1000)));
+    }
+    usage.inFlight++;
+    usage.submitted.push(now);
     const job: StoredJob = {
       id: randomUUID(),
+      tenant: tenant.name,
       clientJobId,
       request,
       state: 'queued',
@@ -108,7 +127,7 @@ export class JobStore {
       finishedMs: 0,
     };
     this.jobs.set(job.id, job);
-    if (clientJobId) this.byClientId.set(clientJobId, job.id);
+    if (clientJobId) this.byClientId.set(clientKey, job.id);
     this.emit(job, { state: { state: 'JOB_STATE_QUEUED', code: 0, message: '' } });
     this.queue.push(job);
     this.startQueued();
@@ -128,15 +147,18 @@ export class JobStore {
     return left.length;
   }
 
-  get(id: string): StoredJob | undefined {
+  /** A job by id, if `tenant` may see it (another tenant's job: PermissionDeniedError). */
+  get(id: string, tenant: Tenant = OPEN_TENANT): StoredJob | undefined {
     this.expire();
-    return this.jobs.get(id);
+    const job = this.jobs.get(id);
+    if (job && job.tenant !== tenant.name) throw new PermissionDeniedError(`job ${id} belongs to another tenant`);
+    return job;
   }
 
-  /** Jobs, newest first. */
-  list(): StoredJob[] {
+  /** The tenant's jobs, newest first. */
+  list(tenant: Tenant = OPEN_TENANT): StoredJob[] {
     this.expire();
-    return [...this.jobs.values()].reverse();
+    return [...this.jobs.values()].filter((j) => j.tenant === tenant.name).reverse();
   }
 
   /** How many jobs are ahead of this one in the queue (0 when it is not queued). */
@@ -232,6 +254,8 @@ export class JobStore {
     job.state = state;
     job.error = error;
     job.finishedMs = Date.now();
+    const usage = this.tenants.get(job.tenant);
+    if (usage) usage.inFlight--;
     if (result) {
       const seq = job.events.length + 1;
       job.events.push({ seq, result: job.result! });
@@ -254,7 +278,7 @@ export class JobStore {
       if (!job) continue;
       this.keptBytes -= job.result?.png?.length ?? 0;
       this.jobs.delete(job.id);
-      if (job.clientJobId) this.byClientId.delete(job.clientJobId);
+      if (job.clientJobId) this.byClientId.delete(`${job.tenant}\0${job.clientJobId}`);
     }
   }
 }

@@ -25,6 +25,8 @@ import { coordinatorMetrics } from './metrics.ts';
 import { coordinatorHandlers } from './service.ts';
 import { jobRunner } from './job-service.ts';
 import { JobStore } from './job-store.ts';
+import { Tokens } from './auth.ts';
+import { isLoopback, serverCredentials } from '../common/grpc/tls.ts';
 
 const ROLE = 'coordinator';
 /** The default job threads stop at this many: beyond it the main thread (API, encodings) limits. */
@@ -32,7 +34,7 @@ const MAX_DEFAULT_JOB_THREADS = 4;
 const USAGE = `usage: coordinator --pack DIR (--nats URL | --nodes FILE | --encoder ADDR --expert NAME=ADDR[,ADDR...]... [--sr STAGE=ADDR...])
                    [--host H] [--port N] [--metrics-port N] [--evaluation-timeout-ms N] [--encoding-cache-mb N]
                    [--job-threads N] [--max-running N] [--max-queued N] [--keep-jobs-s N] [--max-kept-jobs N] [--max-kept-mb N]
-                   [--max-streams-per-connection N]
+                   [--max-streams-per-connection N] [--tls-cert FILE --tls-key FILE] [--tokens FILE] [--insecure]
 
   --nats URL              discover nodes in the NATS registry (static addresses may be given too)
   --encoding-cache-mb N   encoded prompts kept for jobs that repeat them (default 64; 0 = none)
@@ -42,7 +44,10 @@ const USAGE = `usage: coordinator --pack DIR (--nats URL | --nodes FILE | --enco
   --keep-jobs-s N         how long an ended job (its events and result) is kept for GetJob / WatchJob (default 3600)
   --max-kept-jobs N       the most ended jobs kept (default 1000; the oldest go first)
   --max-kept-mb N         the most megabytes of ended jobs' PNGs kept (default 256)
-  --max-streams-per-connection N  concurrent calls one client connection may have open (default 1024)`;
+  --max-streams-per-connection N  concurrent calls one client connection may have open (default 1024)
+  --tls-cert FILE, --tls-key FILE  serve the public API over TLS (PEM; ediff certs makes a dev set)
+  --tokens FILE           require a bearer token from every caller: a JSON file of tokens, tenants and quotas
+  --insecure              allow plaintext on an address other than loopback`;
 
 const values = parseFlags(ROLE, USAGE, () =>
   parseArgs({
@@ -61,6 +66,10 @@ const values = parseFlags(ROLE, USAGE, () =>
       'max-kept-jobs': { type: 'string', default: '1000' },
       'max-kept-mb': { type: 'string', default: '256' },
       'max-streams-per-connection': { type: 'string', default: '1024' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      tokens: { type: 'string' },
+      insecure: { type: 'boolean' },
     },
     strict: true,
   }),
@@ -101,6 +110,9 @@ const wholeNumber = (flag: 'job-threads' | 'max-running' | 'max-queued' | 'keep-
 };
 const jobThreads = wholeNumber('job-threads', 1);
 const maxStreams = wholeNumber('max-streams-per-connection', 1);
+if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) usageError('--tls-cert and --tls-key go together');
+const tls = values['tls-cert'] ? { cert: values['tls-cert'], key: values['tls-key']! } : null;
+if (!tls && !isLoopback(values.host) && !values.insecure) usageError(`--host ${values.host} is not loopback: serve it over TLS (--tls-cert, --tls-key) or pass --insecure to allow plaintext`);
 const admission = { maxRunning: wholeNumber('max-running', 1), maxQueued: wholeNumber('max-queued', 0), keepMs: 1000 * wholeNumber('keep-jobs-s', 0), maxKept: wholeNumber('max-kept-jobs', 0), maxKeptBytes: 1024 * 1024 * wholeNumber('max-kept-mb', 0) };
 try {
   const pack = loadServedPack(ROLE, { ...values, pack: values.pack });
@@ -133,6 +145,7 @@ try {
     onMembership: (change) => jobs.membership(change),
   });
   const store = new JobStore({ ...admission, run: jobRunner(jobs, metrics) });
+  const tokens = values.tokens ? Tokens.load(values.tokens) : null;
   backend.addAll(nodes);
   await backend.verifyNodes();
   const discovery = values.nats ? await RegistryWatcher.start(values.nats, backend) : null;
@@ -140,8 +153,9 @@ try {
   const server = await startServer(
     values.host,
     port(ROLE, 'port', values.port),
-    (s) => s.addService(ediffProtos().Coordinator.service, coordinatorHandlers(backend, jobs, store, () => address)),
+    (s) => s.addService(ediffProtos().Coordinator.service, coordinatorHandlers(backend, jobs, store, () => address, tokens)),
     { 'grpc.max_concurrent_streams': maxStreams },
+    serverCredentials(tls),
   );
   address = server.address;
   // Draining: new jobs are refused (UNAVAILABLE), the running and queued ones finish within --drain-s.

@@ -10,6 +10,9 @@ import { availableSizes, packFeatures, sizeStep } from '../common/pipeline/reque
 import { SAMPLERS } from '../common/sampling/samplers.ts';
 import type { ClusterBackend } from './backend.ts';
 import type { JobThreads } from './job-threads.ts';
+import type * as grpc from '@grpc/grpc-js';
+import { toServiceError } from '../common/grpc/status.ts';
+import { OPEN_TENANT, type Tenant, type Tokens } from './auth.ts';
 import { jobHandlers } from './job-service.ts';
 import type { JobStore } from './job-store.ts';
 import { checkHealth } from './health.ts';
@@ -57,15 +60,26 @@ export function describePipeline(backend: ClusterBackend): PipelineDescription {
  * The handlers: jobs are kept in the store and run on the job threads; the backend is the main
  * thread's view of the cluster (membership, encoders, pack checks).
  */
-export function coordinatorHandlers(backend: ClusterBackend, jobs: JobThreads, store: JobStore, address: () => string): CoordinatorHandlers {
+export function coordinatorHandlers(backend: ClusterBackend, jobs: JobThreads, store: JobStore, address: () => string, tokens: Tokens | null = null): CoordinatorHandlers {
+  const authenticate = (metadata: grpc.Metadata): Tenant => (tokens ? tokens.authenticate(metadata) : OPEN_TENANT);
   return {
-    ...jobHandlers(store),
+    ...jobHandlers(store, authenticate),
 
-    DescribePipeline(_call, callback) {
-      callback(null, describePipeline(backend));
+    DescribePipeline(call, callback) {
+      try {
+        authenticate(call.metadata);
+        callback(null, describePipeline(backend));
+      } catch (error) {
+        callback(toServiceError(error));
+      }
     },
 
-    async GetClusterStatus(_call, callback) {
+    async GetClusterStatus(call, callback) {
+      try {
+        authenticate(call.metadata);
+      } catch (error) {
+        return callback(toServiceError(error));
+      }
       // Evaluations and SR stages run on the job threads, encodings on this one.
       const load = await jobs.load();
       const nodes = await Promise.all(

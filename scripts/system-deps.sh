@@ -4,9 +4,10 @@
 #   python3-grpcio, python3-protobuf  an independent gRPC client (/usr/bin/python3)
 #   prometheus         promtool, to lint our metrics
 #   nats-server        the control plane (JetStream)
+#   openssl            ediff certs (the TLS tests make their certificates with it)
 #   kubernetes-client  kubectl, to render the Kubernetes manifests (only when no kubectl is installed)
 set -euo pipefail
-packages=(protobuf-compiler python3-grpcio python3-protobuf prometheus nats-server)
+packages=(protobuf-compiler python3-grpcio python3-protobuf prometheus nats-server openssl)
 command -v kubectl >/dev/null || packages+=(kubernetes-client)
 missing=()
 for p in "${packages[@]}"; do

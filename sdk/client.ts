@@ -16,7 +16,9 @@
  * `generate` accepts an AbortSignal: aborting cancels the call, and the coordinator stops the job
  * on its nodes. Failures are EdiffErrors carrying the gRPC status (INVALID_ARGUMENT names the field).
  */
+import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
+import { channelCredentials } from '../common/grpc/tls.ts';
 import type { ClusterStatus__Output } from '../common/grpc/generated/ediff/v1/ClusterStatus.ts';
 import type { CoordinatorClient } from '../common/grpc/generated/ediff/v1/Coordinator.ts';
 import type { GenerateEvent__Output } from '../common/grpc/generated/ediff/v1/GenerateEvent.ts';
@@ -60,6 +62,10 @@ export interface ClientOptions {
   generateTimeoutMs?: number;
   /** Deadline of the other calls. @default 10000 */
   callTimeoutMs?: number;
+  /** Connect over TLS, trusting this CA (a PEM file's path or its bytes). @default plaintext */
+  ca?: string | Buffer;
+  /** The bearer token of a coordinator started with --tokens (sent as `authorization: Bearer TOKEN`). */
+  token?: string;
 }
 
 function toEvent(e: GenerateEvent__Output): GenerateEvent | null {
@@ -116,13 +122,14 @@ export class EdiffClient {
     readonly address: string,
     private readonly options: ClientOptions = {},
   ) {
-    this.client = new (ediffProtos().Coordinator)(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    const ca = options.ca === undefined ? null : typeof options.ca === 'string' ? readFileSync(options.ca) : options.ca;
+    this.client = new (ediffProtos().Coordinator)(address, channelCredentials(ca && { ca }), CHANNEL_OPTIONS);
   }
 
   /** Runs a job: an event per evaluation, previews if asked for, and finally the result. */
   async *generate(request: GenerateCall, { signal }: { signal?: AbortSignal } = {}): AsyncGenerator<GenerateEvent> {
     signal?.throwIfAborted();
-    const call = this.client.Generate(generateRequestToWire(request), this.options.generateTimeoutMs ? { deadline: Date.now() + this.options.generateTimeoutMs } : {});
+    const call = this.client.Generate(generateRequestToWire(request), this.metadata(), this.options.generateTimeoutMs ? { deadline: Date.now() + this.options.generateTimeoutMs } : {});
     const cancel = () => call.cancel();
     signal?.addEventListener('abort', cancel, { once: true });
     let ended = false;
@@ -163,7 +170,7 @@ export class EdiffClient {
 
   /** Stores a job and returns its id at once; a `clientJobId` makes a retry return the same job. */
   submit(request: GenerateCall, o: { clientJobId?: string } = {}): Promise<{ id: string; existing: boolean }> {
-    return this.unary((cb) => this.client.SubmitJob({ request: generateRequestToWire(request), clientJobId: o.clientJobId ?? '' }, this.deadline(), cb));
+    return this.unary((cb) => this.client.SubmitJob({ request: generateRequestToWire(request), clientJobId: o.clientJobId ?? '' }, this.metadata(), this.deadline(), cb));
   }
 
   /**
@@ -177,7 +184,7 @@ export class EdiffClient {
     let failures = 0;
     for (;;) {
       o.signal?.throwIfAborted();
-      const call = this.client.WatchJob({ id, after });
+      const call = this.client.WatchJob({ id, after }, this.metadata());
       const cancel = () => call.cancel();
       o.signal?.addEventListener('abort', cancel, { once: true });
       let ended = false;
@@ -209,29 +216,36 @@ export class EdiffClient {
   }
 
   getJob(id: string): Promise<JobInfo> {
-    return this.unary<Job__Output>((cb) => this.client.GetJob({ id }, this.deadline(), cb)).then(toJobInfo);
+    return this.unary<Job__Output>((cb) => this.client.GetJob({ id }, this.metadata(), this.deadline(), cb)).then(toJobInfo);
   }
 
   /** Cancels a queued or running job; returns it as it is now (a running job turns cancelled when it stops). */
   cancelJob(id: string): Promise<JobInfo> {
-    return this.unary<Job__Output>((cb) => this.client.CancelJob({ id }, this.deadline(), cb)).then(toJobInfo);
+    return this.unary<Job__Output>((cb) => this.client.CancelJob({ id }, this.metadata(), this.deadline(), cb)).then(toJobInfo);
   }
 
   /** The coordinator's jobs, newest first (ended ones while they are kept). */
   listJobs(): Promise<JobInfo[]> {
-    return this.unary<{ jobs: Job__Output[] }>((cb) => this.client.ListJobs({}, this.deadline(), cb)).then((l) => l.jobs.map(toJobInfo));
+    return this.unary<{ jobs: Job__Output[] }>((cb) => this.client.ListJobs({}, this.metadata(), this.deadline(), cb)).then((l) => l.jobs.map(toJobInfo));
   }
 
   describePipeline(): Promise<PipelineDescription__Output> {
-    return this.unary((cb) => this.client.DescribePipeline({}, this.deadline(), cb));
+    return this.unary((cb) => this.client.DescribePipeline({}, this.metadata(), this.deadline(), cb));
   }
 
   clusterStatus(): Promise<ClusterStatus__Output> {
-    return this.unary((cb) => this.client.GetClusterStatus({}, this.deadline(), cb));
+    return this.unary((cb) => this.client.GetClusterStatus({}, this.metadata(), this.deadline(), cb));
   }
 
   close(): void {
     this.client.close();
+  }
+
+  /** Every call's metadata: the bearer token, when there is one. */
+  private metadata(): grpc.Metadata {
+    const m = new grpc.Metadata();
+    if (this.options.token) m.set('authorization', `Bearer ${this.options.token}`);
+    return m;
   }
 
   private deadline(): grpc.CallOptions {

@@ -15,14 +15,17 @@ export interface RunningServer {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** `options`: grpc-js server options besides the message limits (e.g. `grpc.max_concurrent_streams`). */
-export async function startServer(host: string, port: number, register: (server: grpc.Server) => void, options: grpc.ServerOptions = {}): Promise<RunningServer> {
+/**
+ * `options`: grpc-js server options besides the message limits (e.g. `grpc.max_concurrent_streams`);
+ * `credentials`: TLS (see tls.ts), plaintext by default.
+ */
+export async function startServer(host: string, port: number, register: (server: grpc.Server) => void, options: grpc.ServerOptions = {}, credentials = grpc.ServerCredentials.createInsecure()): Promise<RunningServer> {
   const server = new grpc.Server({ ...CHANNEL_OPTIONS, ...options });
   const health = new HealthImplementation({ '': 'SERVING' });
   health.addToServer(server);
   register(server);
   const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
+    server.bindAsync(`${host}:${port}`, credentials, (error, p) => (error ? reject(error) : resolve(p))),
   );
   return {
     server,

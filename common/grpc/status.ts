@@ -3,7 +3,7 @@
  * `fromServiceError`.
  */
 import * as grpc from '@grpc/grpc-js';
-import { InvalidArgumentError, NodeTimeoutError, NodeUnavailableError, NotFoundError, PackError, ResourceExhaustedError } from '../errors.ts';
+import { InvalidArgumentError, NodeTimeoutError, NodeUnavailableError, NotFoundError, PackError, PermissionDeniedError, ResourceExhaustedError, UnauthenticatedError } from '../errors.ts';
 
 export const { status: Status } = grpc;
 
@@ -23,6 +23,8 @@ export function statusOf(error: unknown): grpc.status {
   if (error instanceof PackError) return Status.FAILED_PRECONDITION;
   if (error instanceof ResourceExhaustedError) return Status.RESOURCE_EXHAUSTED;
   if (error instanceof NotFoundError) return Status.NOT_FOUND;
+  if (error instanceof UnauthenticatedError) return Status.UNAUTHENTICATED;
+  if (error instanceof PermissionDeniedError) return Status.PERMISSION_DENIED;
   if (error instanceof Error && error.name === 'AbortError') return Status.CANCELLED;
   if (isServiceError(error)) return error.code;
   return Status.INTERNAL;

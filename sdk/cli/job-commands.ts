@@ -4,7 +4,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { EdiffClient, EdiffError, type JobInfo } from '../client.ts';
+import { EdiffError, type JobInfo } from '../client.ts';
+import { connect } from './connect.ts';
 import { UsageError } from './usage.ts';
 
 export const JOBS_USAGE = `usage: ediff jobs list --coordinator ADDR
@@ -41,7 +42,7 @@ export async function jobsCommand(args: string[]): Promise<void> {
   const [command, id, ...extra] = positionals;
   if (!values.coordinator) throw new UsageError(`jobs needs --coordinator HOST:PORT\n\n${JOBS_USAGE}`);
   if (command !== 'list' && (!id || extra.length > 0)) throw new UsageError(`jobs ${command ?? ''} takes one job ID\n\n${JOBS_USAGE}`);
-  const client = new EdiffClient(values.coordinator);
+  const client = connect(values.coordinator);
   try {
     switch (command) {
       case 'list':

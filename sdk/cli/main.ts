@@ -20,6 +20,8 @@ import { resolveRequest, type PaintRegion, type SigmaScheduleName } from '../../
 import { SAMPLERS } from '../../common/sampling/samplers.ts';
 import { EdiffClient, EdiffError, type GenerateRequest } from '../client.ts';
 import { startLocalCluster, type LocalCluster } from '../local-cluster.ts';
+import { certsCommand } from './certs.ts';
+import { connect } from './connect.ts';
 import { deployRenderCommand } from './deploy-render.ts';
 import { jobsCommand } from './job-commands.ts';
 import { inspectCommand, makeTestExportCommand, PACK_OPTIONS, packLocationOf, tokensCommand } from './pack-commands.ts';
@@ -34,6 +36,10 @@ commands:
   status              show the nodes of a running cluster (--coordinator)
   describe            show the pipeline a running cluster serves (--coordinator)
   jobs list|get|cancel|watch  a running coordinator's jobs (--coordinator; see --help of it)
+  certs DIR           a development CA and server / client certificates (openssl), for TLS
+
+A running coordinator (--coordinator) is reached over TLS when EDIFF_CA names its CA's
+certificate, with the bearer token in EDIFF_TOKEN when it requires one.
   pack inspect DIR    what ediff reads in a pack or export folder: parts, tensors, schedule, sizes
   tokens PROMPT       the token ids of each text encoder, and the count against its limit (--pack)
   deploy render       write a kustomize overlay that serves a pack on Kubernetes (--pack; see --help of it)
@@ -199,7 +205,7 @@ async function generate(args: string[]): Promise<void> {
   if (values['in-process'] && values.coordinator) throw new UsageError('--in-process and --coordinator exclude each other');
   if (values.detach && !values.coordinator) throw new UsageError('--detach needs --coordinator (an embedded cluster stops when the command ends)');
   if (values.detach) {
-    const client = new EdiffClient(values.coordinator!);
+    const client = connect(values.coordinator!);
     try {
       return void console.log((await client.submit(buildRequest(positionals[0]!, values))).id);
     } finally {
@@ -215,7 +221,7 @@ async function generate(args: string[]): Promise<void> {
   let result: { png: Buffer | Uint8Array; seed: number; width: number; height: number; stages: { stage: string; ms: number }[]; warnings: string[] };
   try {
     if (values.coordinator) {
-      result = await viaCoordinator(values.coordinator, request, bar.update, abort.signal);
+      result = await viaCoordinator(values.coordinator, request, bar.update, abort.signal, true);
     } else {
       const pack = loadPack(packLocationOf(values, quiet));
       await preflight(pack.manifest, request); // bad options fail here, before anything starts
@@ -230,7 +236,7 @@ async function generate(args: string[]): Promise<void> {
       } else {
         if (!quiet) process.stderr.write('starting an embedded local cluster (use --coordinator to reuse a running one)\n');
         cluster = await startLocalCluster({ pack: pack.location });
-        result = await viaCoordinator(cluster.address, request, bar.update, abort.signal);
+        result = await viaCoordinator(cluster.address, request, bar.update, abort.signal, false);
       }
     }
   } finally {
@@ -253,8 +259,9 @@ async function preflight(manifest: PackManifest, request: GenerateRequest): Prom
   for (const [i, p] of (request.paint ?? []).entries()) await decodeMask(p.mask, `paint[${i}].mask`, 8);
 }
 
-async function viaCoordinator(address: string, request: GenerateRequest, onEvent: (e: { type: string }) => void, signal: AbortSignal) {
-  const client = new EdiffClient(address);
+/** Runs the job on a coordinator: a running one (EDIFF_CA, EDIFF_TOKEN apply), or the embedded cluster (plaintext, no token). */
+async function viaCoordinator(address: string, request: GenerateRequest, onEvent: (e: { type: string }) => void, signal: AbortSignal, remote: boolean) {
+  const client = remote ? connect(address) : new EdiffClient(address);
   try {
     return await client.generateImage(request, { onEvent, signal });
   } finally {
@@ -321,7 +328,7 @@ async function query(command: 'status' | 'describe', args: string[]): Promise<vo
   const { values } = parseArgs({ args, options: { coordinator: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
   if (values.help) return void console.log(USAGE);
   if (!values.coordinator) throw new UsageError(`${command} needs --coordinator HOST:PORT`);
-  const client = new EdiffClient(values.coordinator);
+  const client = connect(values.coordinator);
   try {
     if (command === 'describe') return void console.log(JSON.stringify(await client.describePipeline(), null, 2));
     const status = await client.clusterStatus();
@@ -350,6 +357,8 @@ async function main(argv: string[]): Promise<void> {
       return tokensCommand(rest);
     case 'jobs':
       return jobsCommand(rest);
+    case 'certs':
+      return certsCommand(rest);
     case 'deploy':
       if (rest[0] !== 'render') throw new UsageError('try: ediff deploy render --pack DIR');
       return deployRenderCommand(rest.slice(1));

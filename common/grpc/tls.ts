@@ -1,0 +1,43 @@
+/**
+ * TLS credentials from PEM files: a server's certificate and key (and, for mutual TLS, the CA
+ * whose certificates its callers must present), a client's CA to trust (and its own certificate).
+ */
+import { readFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+
+export interface ServerTls {
+  cert: string;
+  key: string;
+  /** Require callers to present a certificate this CA signed (mutual TLS). */
+  clientCa?: string;
+}
+
+const read = (file: string, what: string): Buffer => {
+  try {
+    return readFileSync(file);
+  } catch (cause) {
+    throw new Error(`cannot read the ${what} ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+  }
+};
+
+/** Plaintext without `tls`; else TLS with the certificate and key, and client certificates required when `clientCa` is given. */
+export function serverCredentials(tls: ServerTls | null): grpc.ServerCredentials {
+  if (!tls) return grpc.ServerCredentials.createInsecure();
+  const ca = tls.clientCa ? read(tls.clientCa, 'client CA certificate') : null;
+  return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: read(tls.cert, 'certificate'), private_key: read(tls.key, 'private key') }], ca !== null);
+}
+
+export interface ClientTls {
+  /** The CA that signed the server's certificate. */
+  ca: Buffer;
+  /** A client certificate and key, for servers that require one. */
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+export function channelCredentials(tls: ClientTls | null): grpc.ChannelCredentials {
+  return tls ? grpc.credentials.createSsl(tls.ca, tls.key ?? null, tls.cert ?? null) : grpc.credentials.createInsecure();
+}
+
+/** Is this a loopback address (where plaintext is allowed without --insecure)? */
+export const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);

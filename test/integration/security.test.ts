@@ -1,0 +1,101 @@
+/**
+ * The public API over TLS with bearer tokens (certificates from `ediff certs`, made with
+ * openssl): a trusted client with a token is served; no token or an unknown one is
+ * UNAUTHENTICATED; another tenant's job is PERMISSION_DENIED and not listed; a tenant's quota is
+ * RESOURCE_EXHAUSTED; a plaintext client cannot connect; plaintext on a non-loopback address
+ * needs --insecure; tokens never reach the logs.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { EdiffClient, EdiffError } from '../../sdk/client.ts';
+import { makeCertificates } from '../../sdk/cli/certs.ts';
+import { startLocalCluster, startNodeProcess, type LocalCluster } from '../../sdk/local-cluster.ts';
+import { tempDir } from '../helpers/reference.ts';
+import { writeTinyPack } from '../helpers/tiny-pack.ts';
+
+const run = promisify(execFile);
+const CLI = fileURLToPath(new URL('../../bin/ediff.mjs', import.meta.url));
+const ALICE = 'alice-0123456789abcdef0123';
+const BOB = 'bob-fedcba9876543210fedcba';
+
+const failsWith = (code: string, details: RegExp) => (e: unknown) => e instanceof EdiffError && e.codeName === code && details.test(e.details);
+
+describe('TLS and bearer tokens on the public API', () => {
+  const work = tempDir('security');
+  let cluster: LocalCluster;
+  let certs: ReturnType<typeof makeCertificates>;
+  const logs: string[] = [];
+  const client = (token?: string) => new EdiffClient(cluster.address, { ca: certs.ca, ...(token && { token }) });
+  before(async () => {
+    writeTinyPack(path.join(work.dir, 'pack'));
+    certs = makeCertificates(path.join(work.dir, 'certs'));
+    const tokens = path.join(work.dir, 'tokens.json');
+    writeFileSync(tokens, JSON.stringify({ tokens: [{ token: ALICE, tenant: 'alice', max_in_flight: 1 }, { token: BOB, tenant: 'bob' }] }));
+    cluster = await startLocalCluster({ pack: path.join(work.dir, 'pack'), coordinatorArgs: ['--tls-cert', certs.server, '--tls-key', certs.serverKey, '--tokens', tokens], log: (line) => logs.push(line) });
+  });
+  after(async () => {
+    await cluster?.stop();
+    work.remove();
+  });
+
+  test('a client that trusts the CA and sends a token is served; without a token, or with an unknown one, it is UNAUTHENTICATED', async () => {
+    const alice = client(ALICE);
+    const anonymous = client();
+    const stranger = client('not-a-token-at-all-0000');
+    try {
+      const result = await alice.generateImage({ prompt: '', seed: 1, steps: 3 });
+      assert.deepEqual([result.width, result.height], [8, 8]);
+      await assert.rejects(anonymous.generateImage({ prompt: '', seed: 1, steps: 3 }), failsWith('UNAUTHENTICATED', /^missing credentials: send "authorization: Bearer TOKEN"$/));
+      await assert.rejects(stranger.describePipeline(), failsWith('UNAUTHENTICATED', /^unknown token$/));
+      await assert.rejects(anonymous.listJobs(), failsWith('UNAUTHENTICATED', /missing credentials/));
+    } finally {
+      for (const c of [alice, anonymous, stranger]) c.close();
+    }
+  });
+
+  test("a tenant sees only its jobs: another's is PERMISSION_DENIED; its quota of jobs in flight is RESOURCE_EXHAUSTED", async () => {
+    const alice = client(ALICE);
+    const bob = client(BOB);
+    try {
+      const { id } = await alice.submit({ prompt: '', seed: 2, steps: 800 });
+      await assert.rejects(alice.submit({ prompt: '', seed: 3, steps: 2 }), (e: unknown) => failsWith('RESOURCE_EXHAUSTED', /^tenant alice has 1 jobs queued or running, its limit/)(e) && ((e as EdiffError).retryAfterSeconds ?? 0) >= 1);
+      await assert.rejects(bob.getJob(id), failsWith('PERMISSION_DENIED', /belongs to another tenant/));
+      await assert.rejects(bob.cancelJob(id), failsWith('PERMISSION_DENIED', /belongs to another tenant/));
+      assert.ok(!(await bob.listJobs()).some((j) => j.id === id));
+      assert.ok((await alice.listJobs()).some((j) => j.id === id));
+      // Bob's own work is not held up by Alice's quota.
+      assert.equal((await bob.generateImage({ prompt: '', seed: 4, steps: 2 })).seed, 4);
+      await alice.cancelJob(id);
+    } finally {
+      alice.close();
+      bob.close();
+    }
+  });
+
+  test('a plaintext client cannot talk to the TLS port; the CLI reaches it with EDIFF_CA and EDIFF_TOKEN; no token is logged', async () => {
+    const plain = new EdiffClient(cluster.address, { token: ALICE, callTimeoutMs: 3000 });
+    try {
+      await assert.rejects(plain.describePipeline(), (e: unknown) => e instanceof EdiffError && ['UNAVAILABLE', 'DEADLINE_EXCEEDED'].includes(e.codeName));
+    } finally {
+      plain.close();
+    }
+    const { stdout } = await run(process.execPath, [CLI, 'describe', '--coordinator', cluster.address], { env: { ...process.env, EDIFF_CA: certs.ca, EDIFF_TOKEN: BOB } });
+    assert.equal(JSON.parse(stdout).pack, 'tiny');
+    assert.ok(logs.length > 0 && logs.every((l) => !l.includes(ALICE) && !l.includes(BOB)), 'no token in any log line');
+  });
+});
+
+test('plaintext on a non-loopback address needs --insecure', async () => {
+  const work = tempDir('insecure');
+  try {
+    writeTinyPack(work.dir);
+    await assert.rejects(startNodeProcess('coordinator', ['--pack', work.dir, '--host', '0.0.0.0', '--encoder', '127.0.0.1:1'], { startTimeoutMs: 30_000 }), /--host 0\.0\.0\.0 is not loopback: serve it over TLS \(--tls-cert, --tls-key\) or pass --insecure to allow plaintext/);
+  } finally {
+    work.remove();
+  }
+});
