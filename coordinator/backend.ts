@@ -3,6 +3,7 @@
  * go to each expert's replica pool, SR stages run on an SR pool. Jobs run `runJob`, as in process.
  * Replicas join and leave at run time (static list at start, NATS discovery after).
  */
+import type * as grpc from '@grpc/grpc-js';
 import { NodeUnavailableError } from '../common/errors.ts';
 import { log } from '../common/process/node-process.ts';
 import type { Pack } from '../common/pack/load.ts';
@@ -74,6 +75,12 @@ export class ClusterBackend implements PipelineBackend {
     return this.pack.manifest;
   }
 
+
+  /** How channels to the nodes are secured (health checks use it too). */
+  get nodeCredentials(): grpc.ChannelCredentials | undefined {
+    return this.options.credentials;
+  }
+
   /** Every replica of every pool. */
   get nodes(): RemoteNode[] {
     return [...this.encoders.replicas, ...this.experts.flatMap((e) => e.pool.replicas), ...[...this.sr.values()].flatMap((p) => p.replicas)];
@@ -94,7 +101,7 @@ export class ClusterBackend implements PipelineBackend {
     let node: RemoteNode;
     switch (role) {
       case 'encoder': {
-        const encoder = new RemoteEncoder(address);
+        const encoder = new RemoteEncoder(address, undefined, this.options.credentials);
         this.encoders.add(encoder);
         node = encoder;
         break;
@@ -110,7 +117,7 @@ export class ClusterBackend implements PipelineBackend {
       case 'sr': {
         const pool = this.sr.get(name);
         if (!pool) return unknown();
-        const replica = new RemoteSuperResolution(name, address);
+        const replica = new RemoteSuperResolution(name, address, undefined, this.options.credentials);
         pool.add(replica);
         node = replica;
         break;

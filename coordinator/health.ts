@@ -15,8 +15,8 @@ const Health = (() => {
 
 export type HealthState = 'SERVING' | 'NOT_SERVING' | 'UNREACHABLE';
 
-export function checkHealth(address: string, timeoutMs = 1000): Promise<HealthState> {
-  const client = new Health(address, grpc.credentials.createInsecure());
+export function checkHealth(address: string, timeoutMs = 1000, credentials = grpc.credentials.createInsecure()): Promise<HealthState> {
+  const client = new Health(address, credentials);
   return new Promise<HealthState>((resolve) =>
     client.Check({ service: '' }, { deadline: Date.now() + timeoutMs }, (error, response) => {
       client.close();

@@ -6,6 +6,7 @@
  */
 import type { StatusError } from '../common/grpc/status.ts';
 import type { PackLocation } from '../common/pack/load.ts';
+import type { NodeTlsFiles } from '../common/grpc/tls.ts';
 import type { GenerateResult, ProgressEvent } from '../common/pipeline/job.ts';
 import type { GenerateRequest } from '../common/pipeline/request.ts';
 import type { Tensor } from '../common/tensor.ts';
@@ -14,6 +15,8 @@ import type { BranchRequest, EncodedBranch } from '../common/pipeline/conditioni
 
 export interface JobThreadData {
   pack: PackLocation;
+  /** Mutual TLS to the nodes (PEM file paths), or null for plaintext. */
+  nodeTls: NodeTlsFiles | null;
   evaluationTimeoutMs: number;
   /**
    * The bound of the thread's own encoding cache, in front of the main thread's: a repeated

@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorFromStatus, toServiceError } from '../common/grpc/status.ts';
 import { log } from '../common/process/node-process.ts';
+import { nodeCredentials } from '../common/grpc/tls.ts';
 import { loadPack } from '../common/pack/load.ts';
 import { runJob } from '../common/pipeline/job.ts';
 import { ClusterBackend } from './backend.ts';
@@ -57,6 +58,7 @@ function count<L extends object>(into: Map<string, [L, number]>, labels: L): voi
 
 const backend = new ClusterBackend(loadPack(data.pack), {
   evaluationTimeoutMs: data.evaluationTimeoutMs,
+  credentials: nodeCredentials(data.nodeTls),
   encodings: cache,
   encode,
   onRetry: (role, name, failed, error) => {

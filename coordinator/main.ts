@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { ediffProtos } from '../common/grpc/proto.ts';
 import { startServer } from '../common/grpc/server.ts';
 import { createRegistry } from '../common/metrics.ts';
-import { COMMON_OPTIONS, announceAndServe, drainMs, loadServedPack, log, parseFlags, port } from '../common/process/node-process.ts';
+import { COMMON_OPTIONS, announceAndServe, drainMs, loadServedPack, log, parseFlags, port, serverTls } from '../common/process/node-process.ts';
 import { ClusterBackend, type NodeAddresses } from './backend.ts';
 import { RegistryWatcher } from './discovery.ts';
 import { EncodingCache } from './encoding-cache.ts';
@@ -26,7 +26,7 @@ import { coordinatorHandlers } from './service.ts';
 import { jobRunner } from './job-service.ts';
 import { JobStore } from './job-store.ts';
 import { Tokens } from './auth.ts';
-import { isLoopback, serverCredentials } from '../common/grpc/tls.ts';
+import { nodeCredentials, serverCredentials } from '../common/grpc/tls.ts';
 
 const ROLE = 'coordinator';
 /** The default job threads stop at this many: beyond it the main thread (API, encodings) limits. */
@@ -34,7 +34,8 @@ const MAX_DEFAULT_JOB_THREADS = 4;
 const USAGE = `usage: coordinator --pack DIR (--nats URL | --nodes FILE | --encoder ADDR --expert NAME=ADDR[,ADDR...]... [--sr STAGE=ADDR...])
                    [--host H] [--port N] [--metrics-port N] [--evaluation-timeout-ms N] [--encoding-cache-mb N]
                    [--job-threads N] [--max-running N] [--max-queued N] [--keep-jobs-s N] [--max-kept-jobs N] [--max-kept-mb N]
-                   [--max-streams-per-connection N] [--tls-cert FILE --tls-key FILE] [--tokens FILE] [--insecure]
+                   [--max-streams-per-connection N] [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--tokens FILE]
+                   [--node-ca FILE --node-cert FILE --node-key FILE] [--insecure] [--drain-s N]
 
   --nats URL              discover nodes in the NATS registry (static addresses may be given too)
   --encoding-cache-mb N   encoded prompts kept for jobs that repeat them (default 64; 0 = none)
@@ -47,7 +48,9 @@ const USAGE = `usage: coordinator --pack DIR (--nats URL | --nodes FILE | --enco
   --max-streams-per-connection N  concurrent calls one client connection may have open (default 1024)
   --tls-cert FILE, --tls-key FILE  serve the public API over TLS (PEM; ediff certs makes a dev set)
   --tokens FILE           require a bearer token from every caller: a JSON file of tokens, tenants and quotas
-  --insecure              allow plaintext on an address other than loopback`;
+  --node-ca, --node-cert, --node-key  mutual TLS to the nodes: trust nodes this CA signed, present this certificate
+  --insecure              allow plaintext on an address other than loopback
+  --drain-s N             on SIGTERM, how long running jobs may take to finish (default 30)`;
 
 const values = parseFlags(ROLE, USAGE, () =>
   parseArgs({
@@ -66,10 +69,10 @@ const values = parseFlags(ROLE, USAGE, () =>
       'max-kept-jobs': { type: 'string', default: '1000' },
       'max-kept-mb': { type: 'string', default: '256' },
       'max-streams-per-connection': { type: 'string', default: '1024' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
       tokens: { type: 'string' },
-      insecure: { type: 'boolean' },
+      'node-ca': { type: 'string' },
+      'node-cert': { type: 'string' },
+      'node-key': { type: 'string' },
     },
     strict: true,
   }),
@@ -110,9 +113,10 @@ const wholeNumber = (flag: 'job-threads' | 'max-running' | 'max-queued' | 'keep-
 };
 const jobThreads = wholeNumber('job-threads', 1);
 const maxStreams = wholeNumber('max-streams-per-connection', 1);
-if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) usageError('--tls-cert and --tls-key go together');
-const tls = values['tls-cert'] ? { cert: values['tls-cert'], key: values['tls-key']! } : null;
-if (!tls && !isLoopback(values.host) && !values.insecure) usageError(`--host ${values.host} is not loopback: serve it over TLS (--tls-cert, --tls-key) or pass --insecure to allow plaintext`);
+const tls = serverTls(ROLE, values);
+const nodeFiles = [values['node-ca'], values['node-cert'], values['node-key']];
+if (nodeFiles.some((f) => f !== undefined) && nodeFiles.some((f) => f === undefined)) usageError('--node-ca, --node-cert and --node-key go together (mutual TLS to the nodes)');
+const nodeTls = values['node-ca'] ? { ca: values['node-ca'], cert: values['node-cert']!, key: values['node-key']! } : null;
 const admission = { maxRunning: wholeNumber('max-running', 1), maxQueued: wholeNumber('max-queued', 0), keepMs: 1000 * wholeNumber('keep-jobs-s', 0), maxKept: wholeNumber('max-kept-jobs', 0), maxKeptBytes: 1024 * 1024 * wholeNumber('max-kept-mb', 0) };
 try {
   const pack = loadServedPack(ROLE, { ...values, pack: values.pack });
@@ -130,13 +134,14 @@ try {
   // Jobs run on the job threads; this thread keeps the membership (which they mirror) and encodes.
   const jobs: JobThreads = new JobThreads({
     threads: jobThreads,
-    data: { pack: pack.location, evaluationTimeoutMs: timeout, encodingCacheBytes: encodings.maxBytes },
+    data: { pack: pack.location, evaluationTimeoutMs: timeout, encodingCacheBytes: encodings.maxBytes, nodeTls },
     encode: (request) => backend.encode(request),
     encodings,
     metrics,
   });
   const backend = new ClusterBackend(pack, {
     evaluationTimeoutMs: timeout,
+    credentials: nodeCredentials(nodeTls),
     encodings,
     onRetry: (role, name, failed, error) => {
       metrics.retries.inc({ role, name });

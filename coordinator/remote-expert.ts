@@ -27,6 +27,8 @@ export interface RemoteOptions {
   evaluationTimeoutMs?: number;
   /** Longest wait for a unary call (conditioning upload, Describe). @default 10000 */
   callTimeoutMs?: number;
+  /** How channels to nodes are secured (mutual TLS, see common/grpc/tls.ts). @default plaintext */
+  credentials?: grpc.ChannelCredentials;
 }
 
 interface Pending {
@@ -73,7 +75,7 @@ export class RemoteExpert implements ExpertHandle, RemoteNode {
     options: RemoteOptions = {},
   ) {
     this.label = `expert ${spec.name} at ${address}`;
-    this.client = new (ediffProtos().ExpertNode)(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    this.client = new (ediffProtos().ExpertNode)(address, options.credentials ?? grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
     this.evaluationTimeoutMs = options.evaluationTimeoutMs ?? 30_000;
     this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
   }

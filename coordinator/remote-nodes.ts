@@ -78,9 +78,10 @@ export class RemoteEncoder implements RemoteNode {
   constructor(
     readonly address: string,
     private readonly timeoutMs = 30_000,
+    credentials = grpc.credentials.createInsecure(),
   ) {
     this.label = `encoder-node at ${address}`;
-    this.client = new (ediffProtos().EncoderNode)(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    this.client = new (ediffProtos().EncoderNode)(address, credentials, CHANNEL_OPTIONS);
   }
 
   encode(r: BranchRequest, signal?: AbortSignal): Promise<EncodedBranch> {
@@ -119,9 +120,10 @@ export class RemoteSuperResolution implements RemoteNode {
     readonly name: string,
     readonly address: string,
     private readonly timeoutMs = 600_000,
+    credentials = grpc.credentials.createInsecure(),
   ) {
     this.label = `sr-node ${name} at ${address}`;
-    this.client = new (ediffProtos().SuperResolutionNode)(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    this.client = new (ediffProtos().SuperResolutionNode)(address, credentials, CHANNEL_OPTIONS);
   }
 
   upscale(stage: SuperResolutionStage, run: SuperResolutionRun): Promise<{ image: Tensor; rng: NoiseGenerator }> {

@@ -85,7 +85,7 @@ export function coordinatorHandlers(backend: ClusterBackend, jobs: JobThreads, s
       const nodes = await Promise.all(
         backend.nodes.map(async (n) => {
           const { outstanding, completed } = n.role === 'encoder' ? n : (load.get(n.address) ?? { outstanding: 0, completed: 0 });
-          return { role: n.role, name: n.name, address: n.address, health: n.refused ? 'NOT_SERVING' : await checkHealth(n.address), outstanding, completed };
+          return { role: n.role, name: n.name, address: n.address, health: n.refused ? 'NOT_SERVING' : await checkHealth(n.address, 1000, backend.nodeCredentials), outstanding, completed };
         }),
       );
       callback(null, { coordinator: address(), nodes });

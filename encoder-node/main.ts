@@ -12,7 +12,8 @@ import { startServer } from '../common/grpc/server.ts';
 import { Status, toServiceError } from '../common/grpc/status.ts';
 import { conditioningToWire } from '../common/grpc/tensor.ts';
 import { LATENCY_BUCKETS, createRegistry, prom } from '../common/metrics.ts';
-import { COMMON_OPTIONS, announceAndServe, loadServedPack, log, parseFlags, port } from '../common/process/node-process.ts';
+import { COMMON_OPTIONS, announceAndServe, loadServedPack, log, parseFlags, port, serverTls } from '../common/process/node-process.ts';
+import { serverCredentials } from '../common/grpc/tls.ts';
 import type { Pack } from '../common/pack/load.ts';
 import { checkPrompt } from '../common/pipeline/request.ts';
 import { ConditioningBuilder } from '../common/runtime/conditioning.ts';
@@ -71,11 +72,12 @@ if (!values.pack) {
   console.error(`${ROLE}: --pack is required\n\n${USAGE}`);
   process.exit(2);
 }
+const tls = serverTls(ROLE, values);
 try {
   const pack = loadServedPack(ROLE, { ...values, pack: values.pack });
   const encoders = await EncoderEnsemble.load(pack);
   const registry = createRegistry(ROLE);
-  const server = await startServer(values.host, port(ROLE, 'port', values.port), (s) => s.addService(ediffProtos().EncoderNode.service, handlers(pack, encoders, registry)));
+  const server = await startServer(values.host, port(ROLE, 'port', values.port), (s) => s.addService(ediffProtos().EncoderNode.service, handlers(pack, encoders, registry)), {}, serverCredentials(tls));
   const register = values.nats ? { nats: values.nats, advertise: values.advertise, record: { role: 'encoder' as const, name: 'encoder', pack: pack.manifest.name, pack_hash: pack.hash, capacity: 1 } } : undefined;
   await announceAndServe({ role: ROLE, name: 'encoder', server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']), ...(register && { register }) }, () =>
     encoders.release(),

@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import { ediffProtos } from '../common/grpc/proto.ts';
 import { startServer } from '../common/grpc/server.ts';
 import { createRegistry } from '../common/metrics.ts';
-import { COMMON_OPTIONS, announceAndServe, drainMs, loadServedPack, log, parseFlags, port, waitFor } from '../common/process/node-process.ts';
+import { COMMON_OPTIONS, announceAndServe, drainMs, loadServedPack, log, parseFlags, port, waitFor, serverTls } from '../common/process/node-process.ts';
+import { serverCredentials } from '../common/grpc/tls.ts';
 import { ExpertModel } from '../common/runtime/expert.ts';
 import { rowsOf } from '../common/runtime/guided.ts';
 import { ConditioningCache } from './conditioning-cache.ts';
@@ -54,6 +55,7 @@ const executorName = values.executor as ExecutorName;
 if (!EXECUTORS.includes(executorName)) usageError(`--executor must be one of ${EXECUTORS.join(', ')}, got ${JSON.stringify(values.executor)}`);
 const latency = values['latency-ms']?.split(',').map(Number);
 if (executorName === 'simulated-gpu' && !(latency?.length === 2 && latency.every((v) => Number.isFinite(v) && v >= 0))) usageError('--executor simulated-gpu needs --latency-ms A,B (ms per batch, ms per row)');
+const tls = serverTls(ROLE, values);
 try {
   const pack = loadServedPack(ROLE, { ...values, pack: values.pack });
   const spec = pack.manifest.base.experts.find((e) => e.name === values.expert);
@@ -79,8 +81,12 @@ try {
   });
   log(ROLE, `${spec.name}: executor ${executorName}, batches of up to ${batching.maxBatch} rows, waiting up to ${batching.maxDelayMs} ms`);
   const cache = new ConditioningCache(Number(values['cache-mb']) * 1024 * 1024);
-  const server = await startServer(values.host, port(ROLE, 'port', values.port), (s) =>
-    s.addService(ediffProtos().ExpertNode.service, expertNodeHandlers({ pack, spec, inputDims: model?.inputDims() ?? null, cache, scheduler, metrics })),
+  const server = await startServer(
+    values.host,
+    port(ROLE, 'port', values.port),
+    (s) => s.addService(ediffProtos().ExpertNode.service, expertNodeHandlers({ pack, spec, inputDims: model?.inputDims() ?? null, cache, scheduler, metrics })),
+    {},
+    serverCredentials(tls),
   );
   const register = values.nats
     ? { nats: values.nats, advertise: values.advertise, record: { role: 'expert' as const, name: spec.name, pack: pack.manifest.name, pack_hash: pack.hash, sigma_lo: spec.sigma_lo, sigma_hi: spec.sigma_hi, capacity: batching.maxBatch }, load: () => scheduler.queued }

@@ -16,7 +16,8 @@ import { startServer } from '../common/grpc/server.ts';
 import { Status, toServiceError } from '../common/grpc/status.ts';
 import { conditioningFromWire, fromWire, toWire } from '../common/grpc/tensor.ts';
 import { LATENCY_BUCKETS, createRegistry, prom } from '../common/metrics.ts';
-import { COMMON_OPTIONS, announceAndServe, loadServedPack, log, parseFlags, port } from '../common/process/node-process.ts';
+import { COMMON_OPTIONS, announceAndServe, loadServedPack, log, parseFlags, port, serverTls } from '../common/process/node-process.ts';
+import { serverCredentials } from '../common/grpc/tls.ts';
 import type { Pack } from '../common/pack/load.ts';
 import { imageChannels, imageStageNames } from '../common/pack/manifest.ts';
 import { runSuperResolution } from '../common/pipeline/job.ts';
@@ -114,11 +115,12 @@ if (!values.pack || !values.stage) {
   console.error(`${ROLE}: --pack and --stage are required\n\n${USAGE}`);
   process.exit(2);
 }
+const tls = serverTls(ROLE, values);
 try {
   const pack = loadServedPack(ROLE, { ...values, pack: values.pack });
   const models = await loadStage(pack, values.stage);
   const registry = createRegistry(ROLE);
-  const server = await startServer(values.host, port(ROLE, 'port', values.port), (s) => s.addService(ediffProtos().SuperResolutionNode.service, handlers(pack, models, registry)));
+  const server = await startServer(values.host, port(ROLE, 'port', values.port), (s) => s.addService(ediffProtos().SuperResolutionNode.service, handlers(pack, models, registry)), {}, serverCredentials(tls));
   const register = values.nats ? { nats: values.nats, advertise: values.advertise, record: { role: 'sr' as const, name: models.stage, pack: pack.manifest.name, pack_hash: pack.hash, capacity: 1 } } : undefined;
   await announceAndServe({ role: ROLE, name: models.stage, server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']), ...(register && { register }) }, () => models.release());
 } catch (error) {

@@ -39,5 +39,16 @@ export function channelCredentials(tls: ClientTls | null): grpc.ChannelCredentia
   return tls ? grpc.credentials.createSsl(tls.ca, tls.key ?? null, tls.cert ?? null) : grpc.credentials.createInsecure();
 }
 
+/** The PEM files a coordinator secures its channels to the nodes with (mutual TLS). */
+export interface NodeTlsFiles {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/** Channel credentials to the nodes: mutual TLS from the files, or plaintext. */
+export const nodeCredentials = (files: NodeTlsFiles | null): grpc.ChannelCredentials =>
+  channelCredentials(files && { ca: read(files.ca, 'node CA certificate'), cert: read(files.cert, 'client certificate'), key: read(files.key, 'client key') });
+
 /** Is this a loopback address (where plaintext is allowed without --insecure)? */
 export const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);

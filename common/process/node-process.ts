@@ -6,6 +6,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import { serveMetrics, type MetricsServer } from '../metrics.ts';
 import type { RunningServer } from '../grpc/server.ts';
+import { isLoopback, type ServerTls } from '../grpc/tls.ts';
 import type { Registry } from 'prom-client';
 import { NodeRegistration, type NodeRecord } from '../discovery.ts';
 import { loadPack, locationFromFlags, packWarnings, type Pack } from '../pack/load.ts';
@@ -25,6 +26,13 @@ export const COMMON_OPTIONS = {
   'metrics-port': { type: 'string', default: '0' },
   /** On SIGTERM: how long to finish the work in hand (queued evaluations, running jobs) before exiting. */
   'drain-s': { type: 'string', default: '30' },
+  /** Serve over TLS with this certificate and key (PEM). */
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  /** Mutual TLS: refuse callers without a certificate this CA signed. */
+  'tls-client-ca': { type: 'string' },
+  /** Allow plaintext on an address other than loopback. */
+  insecure: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -42,6 +50,24 @@ export function parseFlags<T extends { values: { help?: boolean | undefined } }>
     process.exit(0);
   }
   return parsed.values;
+}
+
+/**
+ * The process's TLS from --tls-cert, --tls-key and --tls-client-ca, or null for plaintext, which
+ * a non-loopback --host allows only with --insecure (exits 2 otherwise, or on half a pair).
+ */
+export function serverTls(role: string, values: { host: string; 'tls-cert'?: string | undefined; 'tls-key'?: string | undefined; 'tls-client-ca'?: string | undefined; insecure?: boolean | undefined }): ServerTls | null {
+  const fail = (message: string): never => {
+    console.error(`${role}: ${message}`);
+    process.exit(2);
+  };
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) fail('--tls-cert and --tls-key go together');
+  if (values['tls-client-ca'] !== undefined && values['tls-cert'] === undefined) fail('--tls-client-ca needs --tls-cert and --tls-key');
+  if (values['tls-cert'] === undefined) {
+    if (!isLoopback(values.host) && !values.insecure) fail(`--host ${values.host} is not loopback: serve it over TLS (--tls-cert, --tls-key) or pass --insecure to allow plaintext`);
+    return null;
+  }
+  return { cert: values['tls-cert'], key: values['tls-key']!, ...(values['tls-client-ca'] !== undefined && { clientCa: values['tls-client-ca'] }) };
 }
 
 /** --drain-s in milliseconds (exits 2 on a bad value). */

@@ -74,7 +74,7 @@ export function renderOverlay(pack: Pack, outDir: string, o: RenderOptions): Rec
               name: role,
               image: 'ediff',
               env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }, ...gpuEnv],
-              args: [...args, ...packArgs, '--nats', NATS, '--host', '0.0.0.0', '--advertise', '$(POD_IP)', '--port', String(NODE_PORT), '--metrics-port', String(METRICS_PORT)],
+              args: [...args, ...packArgs, '--nats', NATS, '--host', '0.0.0.0', '--insecure', '--advertise', '$(POD_IP)', '--port', String(NODE_PORT), '--metrics-port', String(METRICS_PORT)],
               ports: [
                 { name: 'grpc', containerPort: NODE_PORT },
                 { name: 'metrics', containerPort: METRICS_PORT },
@@ -120,8 +120,8 @@ export function renderOverlay(pack: Pack, outDir: string, o: RenderOptions): Rec
     metadata: { name },
     spec: { template: { spec: { volumes: [volume], containers: [{ name: container, args, volumeMounts: [mount], ...extra }] } } },
   });
-  const coordinator = repoint('coordinator', 'coordinator', ['coordinator/main.ts', ...packArgs, '--nats', NATS, '--host', '0.0.0.0', '--port', '50051', '--metrics-port', String(METRICS_PORT), '--job-threads', '2'], {});
-  const encoder = repoint('encoder', 'encoder', ['encoder-node/main.ts', ...packArgs, '--nats', NATS, '--host', '0.0.0.0', '--advertise', '$(POD_IP)', '--port', String(NODE_PORT), '--metrics-port', String(METRICS_PORT)], {
+  const coordinator = repoint('coordinator', 'coordinator', ['coordinator/main.ts', ...packArgs, '--nats', NATS, '--host', '0.0.0.0', '--insecure', '--port', '50051', '--metrics-port', String(METRICS_PORT), '--job-threads', '2'], {});
+  const encoder = repoint('encoder', 'encoder', ['encoder-node/main.ts', ...packArgs, '--nats', NATS, '--host', '0.0.0.0', '--insecure', '--advertise', '$(POD_IP)', '--port', String(NODE_PORT), '--metrics-port', String(METRICS_PORT)], {
     ...gpu,
     env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }, ...gpuEnv],
     startupProbe,

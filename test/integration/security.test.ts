@@ -8,10 +8,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { channelCredentials } from '../../common/grpc/tls.ts';
+import { checkHealth } from '../../coordinator/health.ts';
 import { EdiffClient, EdiffError } from '../../sdk/client.ts';
 import { makeCertificates } from '../../sdk/cli/certs.ts';
 import { startLocalCluster, startNodeProcess, type LocalCluster } from '../../sdk/local-cluster.ts';
@@ -96,6 +98,42 @@ test('plaintext on a non-loopback address needs --insecure', async () => {
     writeTinyPack(work.dir);
     await assert.rejects(startNodeProcess('coordinator', ['--pack', work.dir, '--host', '0.0.0.0', '--encoder', '127.0.0.1:1'], { startTimeoutMs: 30_000 }), /--host 0\.0\.0\.0 is not loopback: serve it over TLS \(--tls-cert, --tls-key\) or pass --insecure to allow plaintext/);
   } finally {
+    work.remove();
+  }
+});
+
+test('mutual TLS to the nodes: a node refuses a caller without a certificate its CA signed; a coordinator with one runs jobs through TLS nodes', async () => {
+  const work = tempDir('mtls');
+  const started: { stop: () => Promise<void> }[] = [];
+  try {
+    const pack = path.join(work.dir, 'pack');
+    writeTinyPack(pack);
+    const certs = makeCertificates(path.join(work.dir, 'certs'));
+    const nodeTls = ['--tls-cert', certs.server, '--tls-key', certs.serverKey, '--tls-client-ca', certs.ca];
+    const start = async (deployable: Parameters<typeof startNodeProcess>[0], args: string[]) => {
+      const p = await startNodeProcess(deployable, ['--pack', pack, ...args]);
+      started.push(p);
+      return p;
+    };
+    const [encoder, high, low] = await Promise.all([start('encoder-node', nodeTls), start('expert-node', ['--expert', 'high', ...nodeTls]), start('expert-node', ['--expert', 'low', ...nodeTls])]);
+    // Trusting the CA is not enough: the node wants a client certificate.
+    const ca = readFileSync(certs.ca);
+    assert.equal(await checkHealth(high.address, 3000, channelCredentials({ ca })), 'UNREACHABLE');
+    assert.equal(await checkHealth(high.address, 3000, channelCredentials({ ca, cert: readFileSync(certs.client), key: readFileSync(certs.clientKey) })), 'SERVING');
+    const nodes = ['--encoder', encoder.address, '--expert', `high=${high.address}`, '--expert', `low=${low.address}`];
+    const withCert = await start('coordinator', [...nodes, '--node-ca', certs.ca, '--node-cert', certs.client, '--node-key', certs.clientKey]);
+    const withoutCert = await start('coordinator', [...nodes, '--evaluation-timeout-ms', '3000']);
+    const good = new EdiffClient(withCert.address);
+    const bad = new EdiffClient(withoutCert.address);
+    try {
+      assert.equal((await good.generateImage({ prompt: '', seed: 1, steps: 3 })).seed, 1);
+      await assert.rejects(bad.generateImage({ prompt: '', seed: 1, steps: 3 }), (e: unknown) => e instanceof EdiffError && ['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'INTERNAL'].includes(e.codeName));
+    } finally {
+      good.close();
+      bad.close();
+    }
+  } finally {
+    await Promise.all(started.map((p) => p.stop()));
     work.remove();
   }
 });

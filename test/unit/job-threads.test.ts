@@ -13,7 +13,7 @@ function threads(count: number) {
   const encodings = new EncodingCache(0);
   const jobs = new JobThreads({
     threads: count,
-    data: { pack: 'unused', evaluationTimeoutMs: 1000, encodingCacheBytes: 0 },
+    data: { pack: 'unused', evaluationTimeoutMs: 1000, encodingCacheBytes: 0, nodeTls: null },
     encode: async (request) => {
       encoded.push(request.prompt);
       if (request.prompt === 'refused') throw Object.assign(new Error('x'), { code: Status.INVALID_ARGUMENT, details: 'prompt: refused' });
