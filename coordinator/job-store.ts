@@ -10,7 +10,8 @@
  * Jobs live in this process's memory: they do not outlive it (see the README's durability).
  */
 import { randomUUID } from 'node:crypto';
-import { NodeUnavailableError, PermissionDeniedError, ResourceExhaustedError } from '../common/errors.ts';
+import { InvalidArgumentError, NodeUnavailableError, PermissionDeniedError, ResourceExhaustedError } from '../common/errors.ts';
+import { JOB_PRIORITIES } from '../common/pipeline/request.ts';
 import { OPEN_TENANT, type Tenant } from './auth.ts';
 import type { GenerateCall } from '../common/grpc/generate-request.ts';
 import type { JobEvent } from '../common/grpc/generated/ediff/v1/JobEvent.ts';
@@ -101,6 +102,8 @@ export class JobStore {
       const waves = Math.ceil((this.queue.length + 1) / Math.max(1, this.o.maxRunning));
       throw new ResourceExhaustedError(`the coordinator is full: ${this.running} jobs running and ${this.queue.length} queued (limits --max-running ${this.o.maxRunning}, --max-queued ${this.o.maxQueued}); retry later`, Math.max(1, Math.ceil(waves * this.meanSeconds)));
     }
+    const priority = request.priority ?? 'interactive';
+    if (!JOB_PRIORITIES.includes(priority)) throw new InvalidArgumentError('priority', `must be one of ${JOB_PRIORITIES.join(', ')}, got ${JSON.stringify(priority)}`);
     const usage = this.tenants.get(tenant.name) ?? { inFlight: 0, submitted: [] };
     this.tenants.set(tenant.name, usage);
     const now = Date.now();
@@ -128,8 +131,11 @@ export class JobStore {
     };
     this.jobs.set(job.id, job);
     if (clientJobId) this.byClientId.set(clientKey, job.id);
-    this.emit(job, { state: { state: 'JOB_STATE_QUEUED', code: 0, message: '' } });
-    this.queue.push(job);
+    // Interactive jobs wait behind interactive ones only; batch jobs behind everything.
+    const firstBatch = this.queue.findIndex((j) => j.request.priority === 'batch');
+    const at = priority === 'batch' || firstBatch < 0 ? this.queue.length : firstBatch;
+    this.queue.splice(at, 0, job);
+    this.emit(job, { state: { state: 'JOB_STATE_QUEUED', code: 0, message: '', queuePosition: at } });
     this.startQueued();
     return { job, existing: false };
   }

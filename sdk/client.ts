@@ -89,7 +89,7 @@ function asEdiffError(error: unknown): unknown {
 export type JobEvent = { seq: number } & (
   | Exclude<GenerateEvent, { type: 'result' }>
   | { type: 'result'; png: Buffer; seed: number; width: number; height: number; stages: StageTiming[]; warnings: string[] }
-  | { type: 'state'; state: JobStateName; code: number; message: string }
+  | { type: 'state'; state: JobStateName; code: number; message: string; queuePosition: number }
 );
 
 export type JobStateName = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -104,7 +104,7 @@ function toJobEvent(e: JobEvent__Output): JobEvent | null {
     const r = e.result;
     return { seq, type: 'result', png: r.png, seed: r.seed, width: r.width, height: r.height, stages: r.stages, warnings: r.warnings };
   }
-  if (e.state) return { seq, type: 'state', state: stateName(e.state.state), code: e.state.code, message: e.state.message };
+  if (e.state) return { seq, type: 'state', state: stateName(e.state.state), code: e.state.code, message: e.state.message, queuePosition: e.state.queuePosition };
   return null;
 }
 

@@ -1,6 +1,6 @@
 /** GenerateRequest between the pipeline's form and the wire's, both ways (SDK and coordinator). */
 import type { GenerateRequest as WireRequest, GenerateRequest__Output as WireRequestOutput } from './generated/ediff/v1/GenerateRequest.ts';
-import type { GenerateRequest, SigmaScheduleName } from '../pipeline/request.ts';
+import type { GenerateRequest, JobPriority, SigmaScheduleName } from '../pipeline/request.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { fromWire, toWire } from './tensor.ts';
 
@@ -36,6 +36,7 @@ export function generateRequestToWire(r: GenerateCall): WireRequest {
     ...(r.promptSwitch && { promptSwitch: r.promptSwitch }),
     expertGuidance: r.expertGuidance ?? {},
     sigmaSchedule: r.sigmaSchedule ?? '',
+    priority: r.priority ?? '',
     ...definedFields(r, MICRO_FIELDS),
     previewEvery: r.previewEvery ?? 0,
     progress: r.progress === 'none' ? 'PROGRESS_NONE' : 'PROGRESS_EVALUATIONS',
@@ -61,6 +62,7 @@ export function generateRequestFromWire(r: WireRequestOutput): GenerateCall & Re
     ...(r.promptSwitch && { promptSwitch: { prompt: r.promptSwitch.prompt, atFraction: r.promptSwitch.atFraction } }),
     ...(Object.keys(r.expertGuidance).length > 0 && { expertGuidance: r.expertGuidance }),
     ...(r.sigmaSchedule !== '' && { sigmaSchedule: r.sigmaSchedule as SigmaScheduleName }),
+    ...(r.priority !== '' && { priority: r.priority as JobPriority }),
     ...definedFields(r, MICRO_FIELDS),
     previewEvery: r.previewEvery,
     progress: progressFromWire(r.progress),

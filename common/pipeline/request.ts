@@ -74,7 +74,12 @@ export interface GenerateRequest {
    * a refiner's `denoising_end` splits the steps as in diffusers). @default 'karras'
    */
   sigmaSchedule?: SigmaScheduleName;
+  /** Queued interactive jobs start before batch ones. @default 'interactive' */
+  priority?: JobPriority;
 }
+
+export const JOB_PRIORITIES = ['interactive', 'batch'] as const;
+export type JobPriority = (typeof JOB_PRIORITIES)[number];
 
 export const SIGMA_SCHEDULES = ['karras', 'timesteps'] as const;
 export type SigmaScheduleName = (typeof SIGMA_SCHEDULES)[number];

@@ -16,7 +16,7 @@ import type { PackManifest } from '../../common/pack/manifest.ts';
 import { loadPack } from '../../common/pack/load.ts';
 import { BUILDABLE_PACKS, ensureBuiltPack } from '../../packs/cache.ts';
 import { InProcessPipeline } from '../../common/runtime/in-process.ts';
-import { resolveRequest, type PaintRegion, type SigmaScheduleName } from '../../common/pipeline/request.ts';
+import { resolveRequest, type JobPriority, type PaintRegion, type SigmaScheduleName } from '../../common/pipeline/request.ts';
 import { SAMPLERS } from '../../common/sampling/samplers.ts';
 import { EdiffClient, EdiffError, type GenerateRequest } from '../client.ts';
 import { startLocalCluster, type LocalCluster } from '../local-cluster.ts';
@@ -51,6 +51,7 @@ generate options:
   -o, --output FILE         PNG to write (default out.png)
       --coordinator ADDR    use a running cluster (HOST:PORT) instead of starting an embedded one
       --in-process          run every model in this process, no cluster
+      --priority P          interactive (default) | batch: queued interactive jobs start first
       --detach              with --coordinator: submit the job, print its id and return
                             (then: ediff jobs watch ID)
       --size N              output side: 64, 256 or 1024 (default: the largest the pack makes, 1024);
@@ -114,6 +115,7 @@ const GENERATE_OPTIONS = {
   'aesthetic-score': { type: 'string' },
   'negative-aesthetic-score': { type: 'string' },
   'sigma-schedule': { type: 'string' },
+  priority: { type: 'string' },
   ...PACK_OPTIONS,
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
@@ -166,6 +168,7 @@ function buildRequest(prompt: string, values: GenerateValues): GenerateRequest {
     ...(values['aesthetic-score'] !== undefined && { aestheticScore: number('aesthetic-score', values['aesthetic-score'])! }),
     ...(values['negative-aesthetic-score'] !== undefined && { negativeAestheticScore: number('negative-aesthetic-score', values['negative-aesthetic-score'])! }),
     ...(values['sigma-schedule'] !== undefined && { sigmaSchedule: values['sigma-schedule'] as SigmaScheduleName }),
+    ...(values.priority !== undefined && { priority: values.priority as JobPriority }),
   };
 }
 

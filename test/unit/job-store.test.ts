@@ -66,3 +66,21 @@ test('a client job id returns the same job; ended jobs are forgotten past maxKep
   await flush();
   assert.equal(short.get(gone.id), undefined);
 });
+
+test('queued interactive jobs start before batch ones; the queued event tells the position', async () => {
+  const { run, pending } = controlledRunner();
+  const store = new JobStore({ maxRunning: 1, maxQueued: 10, keepMs: 60_000, maxKept: 10, maxKeptBytes: 1e6, run });
+  store.submit({ prompt: 'running' });
+  const b1 = store.submit({ prompt: 'b1', priority: 'batch' }).job;
+  const b2 = store.submit({ prompt: 'b2', priority: 'batch' }).job;
+  const i1 = store.submit({ prompt: 'i1' }).job;
+  const i2 = store.submit({ prompt: 'i2', priority: 'interactive' }).job;
+  assert.deepEqual([i1, i2, b1, b2].map((j) => store.queuePosition(j)), [0, 1, 2, 3]);
+  assert.deepEqual([b1, b2, i1, i2].map((j) => j.events[0]!.state?.queuePosition), [0, 1, 0, 1], 'the position when queued');
+  for (let k = 0; k < 5; k++) {
+    pending[k]!.resolve();
+    await flush();
+  }
+  assert.deepEqual(pending.map((p) => p.prompt), ['running', 'i1', 'i2', 'b1', 'b2']);
+  assert.throws(() => store.submit({ prompt: 'x', priority: 'urgent' as never }), /priority: must be one of interactive, batch, got "urgent"/);
+});

@@ -81,6 +81,10 @@ export interface GenerateRequest {
    * timestep-schedule), which split the steps at a refiner's boundary as diffusers does.
    */
   'sigmaSchedule'?: (string);
+  /**
+   * "interactive" (the default, as "") or "batch": queued interactive jobs start before batch ones.
+   */
+  'priority'?: (string);
   '_seed'?: "seed";
   '_steps'?: "steps";
   '_guidance'?: "guidance";
@@ -172,6 +176,10 @@ export interface GenerateRequest__Output {
    * timestep-schedule), which split the steps at a refiner's boundary as diffusers does.
    */
   'sigmaSchedule': (string);
+  /**
+   * "interactive" (the default, as "") or "batch": queued interactive jobs start before batch ones.
+   */
+  'priority': (string);
   '_seed'?: "seed";
   '_steps'?: "steps";
   '_guidance'?: "guidance";

@@ -9,6 +9,10 @@ export interface JobStateEvent {
    */
   'code'?: (number);
   'message'?: (string);
+  /**
+   * QUEUED: the jobs ahead of it when it was queued (GetJob has the current position).
+   */
+  'queuePosition'?: (number);
 }
 
 export interface JobStateEvent__Output {
@@ -18,4 +22,8 @@ export interface JobStateEvent__Output {
    */
   'code': (number);
   'message': (string);
+  /**
+   * QUEUED: the jobs ahead of it when it was queued (GetJob has the current position).
+   */
+  'queuePosition': (number);
 }
