@@ -44,13 +44,29 @@ export interface Registry {
   kv: KV;
 }
 
+/** Where NATS is and how to get in: over TLS when `ca` is given, with a user and password when the server wants them. */
+export interface NatsAccess {
+  url: string;
+  /** The CA that signed the NATS server's certificate (TLS). */
+  ca?: string;
+  user?: string;
+  pass?: string;
+}
+
 /** Connects to NATS and opens (creating if needed) the registry bucket. */
-export async function openRegistry(url: string): Promise<Registry> {
+export async function openRegistry(access: NatsAccess): Promise<Registry> {
   let nc: NatsConnection;
   try {
-    nc = await connect({ servers: url, name: 'ediff', maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+    nc = await connect({
+      servers: access.url,
+      name: 'ediff',
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      ...(access.ca && { tls: { caFile: access.ca } }),
+      ...(access.user !== undefined && { user: access.user, pass: access.pass ?? '' }),
+    });
   } catch (cause) {
-    throw new Error(`cannot reach NATS at ${url}: ${(cause as Error).message}`, { cause });
+    throw new Error(`cannot reach NATS at ${access.url}: ${(cause as Error).message}`, { cause });
   }
   const kv = await new Kvm(nc).create(REGISTRY_BUCKET, { ttl: BUCKET_TTL_MS, history: 1 });
   return { nc, kv };
@@ -66,8 +82,8 @@ export class NodeRegistration {
     private readonly load: () => number,
   ) {}
 
-  static async start(url: string, record: Omit<NodeRecord, 'load' | 'heartbeat_ms'>, load: () => number = () => 0, heartbeatMs = HEARTBEAT_MS): Promise<NodeRegistration> {
-    const registration = new NodeRegistration(await openRegistry(url), { ...record, heartbeat_ms: heartbeatMs }, load);
+  static async start(access: NatsAccess, record: Omit<NodeRecord, 'load' | 'heartbeat_ms'>, load: () => number = () => 0, heartbeatMs = HEARTBEAT_MS): Promise<NodeRegistration> {
+    const registration = new NodeRegistration(await openRegistry(access), { ...record, heartbeat_ms: heartbeatMs }, load);
     await registration.beat();
     registration.timer = setInterval(() => void registration.beat().catch(() => {}), heartbeatMs);
     registration.timer.unref();

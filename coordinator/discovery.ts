@@ -3,7 +3,7 @@
  * appears, leave when it is deleted, and are dropped when their heartbeat lapses. A node serving
  * another pack (a different hash) is refused, with the reason logged once.
  */
-import { HEARTBEAT_MS, LAPSE_HEARTBEATS, openRegistry, type NodeRecord, type Registry } from '../common/discovery.ts';
+import { HEARTBEAT_MS, LAPSE_HEARTBEATS, openRegistry, type NatsAccess, type NodeRecord, type Registry } from '../common/discovery.ts';
 import { log } from '../common/process/node-process.ts';
 import type { ClusterBackend } from './backend.ts';
 
@@ -26,8 +26,8 @@ export class RegistryWatcher {
   ) {}
 
   /** Starts watching; returns once the registry's current records are in the pools. */
-  static async start(url: string, backend: ClusterBackend): Promise<RegistryWatcher> {
-    const watcher = new RegistryWatcher(await openRegistry(url), backend);
+  static async start(access: NatsAccess, backend: ClusterBackend): Promise<RegistryWatcher> {
+    const watcher = new RegistryWatcher(await openRegistry(access), backend);
     const empty = (await watcher.registry.kv.status()).values === 0;
     const entries = await watcher.registry.kv.watch();
     await new Promise<void>((initialized) => {

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { ediffProtos } from '../common/grpc/proto.ts';
 import { startServer } from '../common/grpc/server.ts';
 import { createRegistry } from '../common/metrics.ts';
-import { COMMON_OPTIONS, announceAndServe, drainMs, loadServedPack, log, parseFlags, port, serverTls } from '../common/process/node-process.ts';
+import { COMMON_OPTIONS, announceAndServe, drainMs, loadServedPack, log, parseFlags, natsAccess, port, serverTls } from '../common/process/node-process.ts';
 import { ClusterBackend, type NodeAddresses } from './backend.ts';
 import { RegistryWatcher } from './discovery.ts';
 import { EncodingCache } from './encoding-cache.ts';
@@ -153,7 +153,8 @@ try {
   const tokens = values.tokens ? Tokens.load(values.tokens) : null;
   backend.addAll(nodes);
   await backend.verifyNodes();
-  const discovery = values.nats ? await RegistryWatcher.start(values.nats, backend) : null;
+  const nats = natsAccess(values);
+  const discovery = nats ? await RegistryWatcher.start(nats, backend) : null;
   let address = '';
   const server = await startServer(
     values.host,

@@ -12,7 +12,7 @@ import { startServer } from '../common/grpc/server.ts';
 import { Status, toServiceError } from '../common/grpc/status.ts';
 import { conditioningToWire } from '../common/grpc/tensor.ts';
 import { LATENCY_BUCKETS, createRegistry, prom } from '../common/metrics.ts';
-import { COMMON_OPTIONS, announceAndServe, loadServedPack, log, parseFlags, port, serverTls } from '../common/process/node-process.ts';
+import { COMMON_OPTIONS, announceAndServe, loadServedPack, log, parseFlags, port, natsAccess, serverTls } from '../common/process/node-process.ts';
 import { serverCredentials } from '../common/grpc/tls.ts';
 import type { Pack } from '../common/pack/load.ts';
 import { checkPrompt } from '../common/pipeline/request.ts';
@@ -78,7 +78,7 @@ try {
   const encoders = await EncoderEnsemble.load(pack);
   const registry = createRegistry(ROLE);
   const server = await startServer(values.host, port(ROLE, 'port', values.port), (s) => s.addService(ediffProtos().EncoderNode.service, handlers(pack, encoders, registry)), {}, serverCredentials(tls));
-  const register = values.nats ? { nats: values.nats, advertise: values.advertise, record: { role: 'encoder' as const, name: 'encoder', pack: pack.manifest.name, pack_hash: pack.hash, capacity: 1 } } : undefined;
+  const register = values.nats ? { nats: natsAccess(values)!, advertise: values.advertise, record: { role: 'encoder' as const, name: 'encoder', pack: pack.manifest.name, pack_hash: pack.hash, capacity: 1 } } : undefined;
   await announceAndServe({ role: ROLE, name: 'encoder', server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']), ...(register && { register }) }, () =>
     encoders.release(),
   );

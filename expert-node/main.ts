@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { ediffProtos } from '../common/grpc/proto.ts';
 import { startServer } from '../common/grpc/server.ts';
 import { createRegistry } from '../common/metrics.ts';
-import { COMMON_OPTIONS, announceAndServe, drainMs, loadServedPack, log, parseFlags, port, waitFor, serverTls } from '../common/process/node-process.ts';
+import { COMMON_OPTIONS, announceAndServe, drainMs, loadServedPack, log, parseFlags, port, waitFor, natsAccess, serverTls } from '../common/process/node-process.ts';
 import { serverCredentials } from '../common/grpc/tls.ts';
 import { ExpertModel } from '../common/runtime/expert.ts';
 import { rowsOf } from '../common/runtime/guided.ts';
@@ -89,7 +89,7 @@ try {
     serverCredentials(tls),
   );
   const register = values.nats
-    ? { nats: values.nats, advertise: values.advertise, record: { role: 'expert' as const, name: spec.name, pack: pack.manifest.name, pack_hash: pack.hash, sigma_lo: spec.sigma_lo, sigma_hi: spec.sigma_hi, capacity: batching.maxBatch }, load: () => scheduler.queued }
+    ? { nats: natsAccess(values)!, advertise: values.advertise, record: { role: 'expert' as const, name: spec.name, pack: pack.manifest.name, pack_hash: pack.hash, sigma_lo: spec.sigma_lo, sigma_hi: spec.sigma_hi, capacity: batching.maxBatch }, load: () => scheduler.queued }
     : undefined;
   // Draining: the queued evaluations (and the batch running) finish before the node goes.
   const drain = async (ms: number) => {

@@ -16,7 +16,7 @@ import { startServer } from '../common/grpc/server.ts';
 import { Status, toServiceError } from '../common/grpc/status.ts';
 import { conditioningFromWire, fromWire, toWire } from '../common/grpc/tensor.ts';
 import { LATENCY_BUCKETS, createRegistry, prom } from '../common/metrics.ts';
-import { COMMON_OPTIONS, announceAndServe, loadServedPack, log, parseFlags, port, serverTls } from '../common/process/node-process.ts';
+import { COMMON_OPTIONS, announceAndServe, loadServedPack, log, parseFlags, port, natsAccess, serverTls } from '../common/process/node-process.ts';
 import { serverCredentials } from '../common/grpc/tls.ts';
 import type { Pack } from '../common/pack/load.ts';
 import { imageChannels, imageStageNames } from '../common/pack/manifest.ts';
@@ -121,7 +121,7 @@ try {
   const models = await loadStage(pack, values.stage);
   const registry = createRegistry(ROLE);
   const server = await startServer(values.host, port(ROLE, 'port', values.port), (s) => s.addService(ediffProtos().SuperResolutionNode.service, handlers(pack, models, registry)), {}, serverCredentials(tls));
-  const register = values.nats ? { nats: values.nats, advertise: values.advertise, record: { role: 'sr' as const, name: models.stage, pack: pack.manifest.name, pack_hash: pack.hash, capacity: 1 } } : undefined;
+  const register = values.nats ? { nats: natsAccess(values)!, advertise: values.advertise, record: { role: 'sr' as const, name: models.stage, pack: pack.manifest.name, pack_hash: pack.hash, capacity: 1 } } : undefined;
   await announceAndServe({ role: ROLE, name: models.stage, server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']), ...(register && { register }) }, () => models.release());
 } catch (error) {
   log(ROLE, `cannot start: ${(error as Error).message}`);

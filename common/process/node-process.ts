@@ -8,7 +8,7 @@ import { serveMetrics, type MetricsServer } from '../metrics.ts';
 import type { RunningServer } from '../grpc/server.ts';
 import { isLoopback, type ServerTls } from '../grpc/tls.ts';
 import type { Registry } from 'prom-client';
-import { NodeRegistration, type NodeRecord } from '../discovery.ts';
+import { NodeRegistration, type NatsAccess, type NodeRecord } from '../discovery.ts';
 import { loadPack, locationFromFlags, packWarnings, type Pack } from '../pack/load.ts';
 
 export const COMMON_OPTIONS = {
@@ -33,6 +33,10 @@ export const COMMON_OPTIONS = {
   'tls-client-ca': { type: 'string' },
   /** Allow plaintext on an address other than loopback. */
   insecure: { type: 'boolean' },
+  /** NATS over TLS: the CA of the server's certificate. */
+  'nats-ca': { type: 'string' },
+  /** NATS user (its password from EDIFF_NATS_PASSWORD, kept off command lines). */
+  'nats-user': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -68,6 +72,13 @@ export function serverTls(role: string, values: { host: string; 'tls-cert'?: str
     return null;
   }
   return { cert: values['tls-cert'], key: values['tls-key']!, ...(values['tls-client-ca'] !== undefined && { clientCa: values['tls-client-ca'] }) };
+}
+
+/** --nats with --nats-ca, --nats-user and EDIFF_NATS_PASSWORD, or undefined without --nats. */
+export function natsAccess(values: { nats?: string | undefined; 'nats-ca'?: string | undefined; 'nats-user'?: string | undefined }): NatsAccess | undefined {
+  if (!values.nats) return undefined;
+  const pass = process.env.EDIFF_NATS_PASSWORD;
+  return { url: values.nats, ...(values['nats-ca'] && { ca: values['nats-ca'] }), ...(values['nats-user'] && { user: values['nats-user'], ...(pass && { pass }) }) };
 }
 
 /** --drain-s in milliseconds (exits 2 on a bad value). */
@@ -109,7 +120,7 @@ export interface ReadyMessage {
 
 /** How a node registers for discovery (see common/discovery.ts). */
 export interface Registration {
-  nats: string;
+  nats: NatsAccess;
   /** The host to register instead of the bound one (e.g. the pod IP when binding 0.0.0.0). */
   advertise?: string | undefined;
   record: Omit<NodeRecord, 'load' | 'heartbeat_ms' | 'metrics' | 'address'>;
@@ -151,7 +162,7 @@ export async function announceAndServe(
     : null;
   const ready: ReadyMessage = { event: 'ready', role: o.role, name: o.name, address: o.server.address, metrics: metrics.address };
   process.stdout.write(JSON.stringify(ready) + '\n');
-  log(o.role, `${o.name} serving on ${o.server.address}, metrics on http://${metrics.address}/metrics${registration ? `, registered at ${o.register!.nats}` : ''}`);
+  log(o.role, `${o.name} serving on ${o.server.address}, metrics on http://${metrics.address}/metrics${registration ? `, registered at ${o.register!.nats.url}` : ''}`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -8,9 +8,13 @@ export interface NatsServer {
   stop(): Promise<void>;
 }
 
-export async function startNatsServer(): Promise<NatsServer> {
+/** `tls`: serve TLS only, with this certificate and key; `user` / `pass`: require them. */
+export async function startNatsServer(o: { tls?: { cert: string; key: string }; user?: string; pass?: string } = {}): Promise<NatsServer> {
   const store = tempDir('nats');
-  const child = spawn('nats-server', ['--jetstream', '--store_dir', store.dir, '--addr', '127.0.0.1', '--port', '-1', '--http_port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const args = ['--jetstream', '--store_dir', store.dir, '--addr', '127.0.0.1', '--port', '-1', '--http_port', '0'];
+  if (o.tls) args.push('--tls', '--tlscert', o.tls.cert, '--tlskey', o.tls.key);
+  if (o.user) args.push('--user', o.user, '--pass', o.pass ?? '');
+  const child = spawn('nats-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const log: string[] = [];
   const url = await new Promise<string>((resolve, reject) => {

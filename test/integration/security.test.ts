@@ -12,12 +12,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { openRegistry } from '../../common/discovery.ts';
 import { channelCredentials } from '../../common/grpc/tls.ts';
 import { checkHealth } from '../../coordinator/health.ts';
 import { EdiffClient, EdiffError } from '../../sdk/client.ts';
 import { makeCertificates } from '../../sdk/cli/certs.ts';
 import { startLocalCluster, startNodeProcess, type LocalCluster } from '../../sdk/local-cluster.ts';
 import { tempDir } from '../helpers/reference.ts';
+import { startNatsServer } from '../helpers/nats.ts';
 import { writeTinyPack } from '../helpers/tiny-pack.ts';
 
 const run = promisify(execFile);
@@ -134,6 +136,37 @@ test('mutual TLS to the nodes: a node refuses a caller without a certificate its
     }
   } finally {
     await Promise.all(started.map((p) => p.stop()));
+    work.remove();
+  }
+});
+
+test('NATS over TLS with a user and password: a node registers with --nats-ca, --nats-user and EDIFF_NATS_PASSWORD; without them it cannot connect', async () => {
+  const work = tempDir('nats-tls');
+  const certs = makeCertificates(path.join(work.dir, 'certs'));
+  const nats = await startNatsServer({ tls: { cert: certs.server, key: certs.serverKey }, user: 'ediff', pass: 'nats-secret-0123456789' });
+  const started: { stop: () => Promise<void> }[] = [];
+  try {
+    await assert.rejects(openRegistry({ url: nats.url, ca: certs.ca, user: 'ediff', pass: 'wrong' }), /cannot reach NATS at .*: .*[Aa]uthorization/);
+    await assert.rejects(openRegistry({ url: nats.url, user: 'ediff', pass: 'nats-secret-0123456789' }), /cannot reach NATS at/);
+    const pack = path.join(work.dir, 'pack');
+    writeTinyPack(pack);
+    process.env.EDIFF_NATS_PASSWORD = 'nats-secret-0123456789';
+    try {
+      started.push(await startNodeProcess('expert-node', ['--pack', pack, '--expert', 'high', '--nats', nats.url, '--nats-ca', certs.ca, '--nats-user', 'ediff']));
+    } finally {
+      delete process.env.EDIFF_NATS_PASSWORD;
+    }
+    const registry = await openRegistry({ url: nats.url, ca: certs.ca, user: 'ediff', pass: 'nats-secret-0123456789' });
+    try {
+      const keys: string[] = [];
+      for await (const k of await registry.kv.keys()) keys.push(k);
+      assert.ok(keys.some((k) => k.startsWith('expert.high.')), `registered: ${keys.join(', ')}`);
+    } finally {
+      await registry.nc.close();
+    }
+  } finally {
+    await Promise.all(started.map((p) => p.stop()));
+    await nats.stop();
     work.remove();
   }
 });
