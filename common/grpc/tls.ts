@@ -35,8 +35,10 @@ export interface ClientTls {
   key?: Buffer;
 }
 
-export function channelCredentials(tls: ClientTls | null): grpc.ChannelCredentials {
-  return tls ? grpc.credentials.createSsl(tls.ca, tls.key ?? null, tls.cert ?? null) : grpc.credentials.createInsecure();
+/** `anyName`: accept any server certificate the CA signed, whatever name it has (nodes are reached by pod IP). */
+export function channelCredentials(tls: ClientTls | null, anyName = false): grpc.ChannelCredentials {
+  if (!tls) return grpc.credentials.createInsecure();
+  return grpc.credentials.createSsl(tls.ca, tls.key ?? null, tls.cert ?? null, anyName ? { checkServerIdentity: () => undefined } : {});
 }
 
 /** The PEM files a coordinator secures its channels to the nodes with (mutual TLS). */
@@ -46,9 +48,13 @@ export interface NodeTlsFiles {
   key: string;
 }
 
-/** Channel credentials to the nodes: mutual TLS from the files, or plaintext. */
+/**
+ * Channel credentials to the nodes: mutual TLS from the files, or plaintext. A node is trusted
+ * for a certificate the private CA signed, not for a name: nodes register and are reached by
+ * pod IP, which no certificate names.
+ */
 export const nodeCredentials = (files: NodeTlsFiles | null): grpc.ChannelCredentials =>
-  channelCredentials(files && { ca: read(files.ca, 'node CA certificate'), cert: read(files.cert, 'client certificate'), key: read(files.key, 'client key') });
+  channelCredentials(files && { ca: read(files.ca, 'node CA certificate'), cert: read(files.cert, 'client certificate'), key: read(files.key, 'client key') }, true);
 
 /** Is this a loopback address (where plaintext is allowed without --insecure)? */
 export const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);

@@ -27,13 +27,13 @@ function openssl(args: string[]): void {
   }
 }
 
-/** Writes the CA and the server and client certificates into `dir`; returns their paths. */
-export function makeCertificates(dir: string, hosts: string[] = [], days = 365): Record<'ca' | 'caKey' | 'server' | 'serverKey' | 'client' | 'clientKey', string> {
+/** Writes the CA and the server and client certificates into `dir` (the server's for localhost and 127.0.0.1 too unless `loopback` is false); returns their paths. */
+export function makeCertificates(dir: string, hosts: string[] = [], days = 365, loopback = true): Record<'ca' | 'caKey' | 'server' | 'serverKey' | 'client' | 'clientKey', string> {
   mkdirSync(dir, { recursive: true });
   const at = (name: string) => path.join(dir, name);
   const key = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
   openssl(['req', '-x509', ...key, '-keyout', at('ca.key'), '-out', at('ca.crt'), '-days', String(days), '-subj', '/CN=ediff development CA']);
-  const names = [...new Set(['localhost', '127.0.0.1', ...hosts])].map((h) => (isIP(h) ? `IP:${h}` : `DNS:${h}`));
+  const names = [...new Set([...(loopback ? ['localhost', '127.0.0.1'] : []), ...hosts])].map((h) => (isIP(h) ? `IP:${h}` : `DNS:${h}`));
   const sign = (name: string, cn: string, usage: string, san: string[]) => {
     const ext = at(`${name}.ext`);
     writeFileSync(ext, `${san.length > 0 ? `subjectAltName=${san.join(',')}\n` : ''}extendedKeyUsage=${usage}\nbasicConstraints=CA:FALSE\n`);

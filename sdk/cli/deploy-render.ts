@@ -18,9 +18,14 @@ import { PACK_OPTIONS, packLocationOf } from './pack-commands.ts';
 import { UsageError } from './usage.ts';
 
 const BASE = fileURLToPath(new URL('../../deploy/base/', import.meta.url));
+const TLS_COMPONENT = fileURLToPath(new URL('../../deploy/components/tls/', import.meta.url));
 /** What deploy/base runs for the reference pack, which an overlay for another pack removes. */
 const REFERENCE_DEPLOYMENTS = ['expert-high', 'expert-middle', 'expert-low', 'sr256', 'sr1024'];
 const REFERENCE_AUTOSCALERS = ['expert-high', 'expert-middle', 'expert-low'];
+/** The flags deploy/components/tls adds (kept in step with its kustomization.yaml; the deploy test renders both). */
+const COMPONENT_TLS_ARGS = ['--tls-cert=/tls/tls.crt', '--tls-key=/tls/tls.key'];
+const COMPONENT_NODE_ARGS = ['--tls-client-ca=/tls/ca.crt'];
+const COMPONENT_COORDINATOR_ARGS = ['--tokens=/tokens/tokens.json', '--node-ca=/tls/ca.crt', '--node-cert=/tls/tls.crt', '--node-key=/tls/tls.key'];
 const NODE_PORT = 7000;
 const METRICS_PORT = 9100;
 const NATS = 'nats://nats:4222';
@@ -34,6 +39,8 @@ export interface RenderOptions {
   claim: string;
   /** Request an NVIDIA GPU for the encoder, every expert and every image stage. @default true */
   gpu: boolean;
+  /** Add deploy/components/tls: TLS and tokens on the public API, mutual TLS to the nodes. @default false */
+  tls?: boolean;
 }
 
 /** The pack's location as the pods see it: each folder by its name under the mount path. */
@@ -120,8 +127,10 @@ export function renderOverlay(pack: Pack, outDir: string, o: RenderOptions): Rec
     metadata: { name },
     spec: { template: { spec: { volumes: [volume], containers: [{ name: container, args, volumeMounts: [mount], ...extra }] } } },
   });
-  const coordinator = repoint('coordinator', 'coordinator', ['coordinator/main.ts', ...packArgs, '--nats', NATS, '--host', '0.0.0.0', '--insecure', '--port', '50051', '--metrics-port', String(METRICS_PORT), '--job-threads', '2'], {});
-  const encoder = repoint('encoder', 'encoder', ['encoder-node/main.ts', ...packArgs, '--nats', NATS, '--host', '0.0.0.0', '--insecure', '--advertise', '$(POD_IP)', '--port', String(NODE_PORT), '--metrics-port', String(METRICS_PORT)], {
+  // These patches replace the containers' args whole, after deploy/components/tls has added its flags: with --tls, they carry them again.
+  const tlsArgs = (role: 'coordinator' | 'node') => (!o.tls ? [] : role === 'coordinator' ? [...COMPONENT_TLS_ARGS, ...COMPONENT_COORDINATOR_ARGS] : [...COMPONENT_TLS_ARGS, ...COMPONENT_NODE_ARGS]);
+  const coordinator = repoint('coordinator', 'coordinator', ['coordinator/main.ts', ...packArgs, '--nats', NATS, '--host', '0.0.0.0', '--insecure', '--port', '50051', '--metrics-port', String(METRICS_PORT), '--job-threads', '2', ...tlsArgs('coordinator')], {});
+  const encoder = repoint('encoder', 'encoder', ['encoder-node/main.ts', ...packArgs, '--nats', NATS, '--host', '0.0.0.0', '--insecure', '--advertise', '$(POD_IP)', '--port', String(NODE_PORT), '--metrics-port', String(METRICS_PORT), ...tlsArgs('node')], {
     ...gpu,
     env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }, ...gpuEnv],
     startupProbe,
@@ -137,6 +146,7 @@ export function renderOverlay(pack: Pack, outDir: string, o: RenderOptions): Rec
         kind: 'Kustomization',
         resources: [path.relative(outDir, BASE), 'pack.yaml'],
         patches: [...removed, { path: 'coordinator.yaml' }, { path: 'encoder.yaml' }],
+        ...(o.tls && { components: [path.relative(outDir, TLS_COMPONENT)] }),
       }),
     'pack.yaml': header + docs([...experts, ...stages]),
     'coordinator.yaml': docs([coordinator]),
@@ -145,16 +155,18 @@ export function renderOverlay(pack: Pack, outDir: string, o: RenderOptions): Rec
 }
 
 const RENDER_USAGE = `usage: ediff deploy render --pack DIR [--refiner DIR [--refiner-at F]] [--replicas EXPERT=N ...]
-                          [--out DIR] [--mount-path /models] [--claim ediff-models] [--no-gpu]
+                          [--out DIR] [--mount-path /models] [--claim ediff-models] [--no-gpu] [--tls]
 
 Writes a kustomize overlay over deploy/base for the pack (default into deploy/overlays/PACK):
 one Deployment and autoscaler per base expert, the decode and SR stages, GPU requests, the pack
-mounted read-only. Render it with 'kubectl kustomize DIR', apply with 'kubectl apply -k DIR'.`;
+mounted read-only; with --tls, deploy/components/tls too (TLS and tokens on the public API,
+mutual TLS to the nodes, from the Secrets ediff-tls and ediff-tokens). Render it with
+'kubectl kustomize DIR', apply with 'kubectl apply -k DIR'.`;
 
 export async function deployRenderCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { ...PACK_OPTIONS, replicas: { type: 'string', multiple: true }, out: { type: 'string' }, 'mount-path': { type: 'string', default: '/models' }, claim: { type: 'string', default: 'ediff-models' }, 'no-gpu': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { ...PACK_OPTIONS, replicas: { type: 'string', multiple: true }, out: { type: 'string' }, 'mount-path': { type: 'string', default: '/models' }, claim: { type: 'string', default: 'ediff-models' }, 'no-gpu': { type: 'boolean' }, tls: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
   });
   if (values.help) return void console.log(RENDER_USAGE);
@@ -168,7 +180,7 @@ export async function deployRenderCommand(args: string[]): Promise<void> {
     replicas[name] = n;
   }
   const out = path.resolve(values.out ?? path.join(BASE, '..', 'overlays', pack.manifest.name));
-  const files = renderOverlay(pack, out, { replicas, mountPath: values['mount-path'], claim: values.claim, gpu: !values['no-gpu'] });
+  const files = renderOverlay(pack, out, { replicas, mountPath: values['mount-path'], claim: values.claim, gpu: !values['no-gpu'], tls: values.tls ?? false });
   mkdirSync(out, { recursive: true });
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(out, name), text);
   console.log(`wrote ${out} (${Object.keys(files).join(', ')}); render it with: kubectl kustomize ${out}`);

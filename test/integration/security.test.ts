@@ -110,7 +110,8 @@ test('mutual TLS to the nodes: a node refuses a caller without a certificate its
   try {
     const pack = path.join(work.dir, 'pack');
     writeTinyPack(pack);
-    const certs = makeCertificates(path.join(work.dir, 'certs'));
+    // The nodes' certificate names no address they are reached at, as with pods reached by IP.
+    const certs = makeCertificates(path.join(work.dir, 'certs'), ['node.invalid'], 30, false);
     const nodeTls = ['--tls-cert', certs.server, '--tls-key', certs.serverKey, '--tls-client-ca', certs.ca];
     const start = async (deployable: Parameters<typeof startNodeProcess>[0], args: string[]) => {
       const p = await startNodeProcess(deployable, ['--pack', pack, ...args]);
@@ -120,8 +121,11 @@ test('mutual TLS to the nodes: a node refuses a caller without a certificate its
     const [encoder, high, low] = await Promise.all([start('encoder-node', nodeTls), start('expert-node', ['--expert', 'high', ...nodeTls]), start('expert-node', ['--expert', 'low', ...nodeTls])]);
     // Trusting the CA is not enough: the node wants a client certificate.
     const ca = readFileSync(certs.ca);
-    assert.equal(await checkHealth(high.address, 3000, channelCredentials({ ca })), 'UNREACHABLE');
-    assert.equal(await checkHealth(high.address, 3000, channelCredentials({ ca, cert: readFileSync(certs.client), key: readFileSync(certs.clientKey) })), 'SERVING');
+    const clientCert = { ca, cert: readFileSync(certs.client), key: readFileSync(certs.clientKey) };
+    assert.equal(await checkHealth(high.address, 3000, channelCredentials({ ca }, true)), 'UNREACHABLE');
+    assert.equal(await checkHealth(high.address, 3000, channelCredentials(clientCert, true)), 'SERVING');
+    // Checked by name, the certificate does not fit the address: the coordinator checks nodes by their CA instead.
+    assert.equal(await checkHealth(high.address, 3000, channelCredentials(clientCert)), 'UNREACHABLE');
     const nodes = ['--encoder', encoder.address, '--expert', `high=${high.address}`, '--expert', `low=${low.address}`];
     const withCert = await start('coordinator', [...nodes, '--node-ca', certs.ca, '--node-cert', certs.client, '--node-key', certs.clientKey]);
     const withoutCert = await start('coordinator', [...nodes, '--evaluation-timeout-ms', '3000']);

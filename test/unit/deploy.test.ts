@@ -114,3 +114,32 @@ test('ediff deploy render writes an overlay over deploy/base for a pack: one Dep
     exports.remove();
   }
 });
+
+test('deploy render --tls adds deploy/components/tls: TLS and tokens on the public API, mutual TLS to the nodes, TCP probes, the secrets mounted', async () => {
+  const exports = sdxlExports();
+  const out = tempDir('overlay-tls');
+  try {
+    const pack = loadPack({ dir: exports.base, refiner: exports.refiner });
+    for (const [name, text] of Object.entries(renderOverlay(pack, out.dir, { replicas: {}, mountPath: '/models', claim: 'sdxl', gpu: false, tls: true }))) writeFileSync(path.join(out.dir, name), text);
+    const { stdout } = await run('kubectl', ['kustomize', out.dir]);
+    type Pod = { volumes: { name: string; secret?: { secretName: string } }[]; containers: (Container & { readinessProbe: unknown })[] };
+    const deployments = parseAllDocuments(stdout)
+      .map((d) => d.toJS() as Resource & { spec: { template?: { spec: Pod } } })
+      .filter((r) => r.kind === 'Deployment' && r.metadata.name !== 'nats');
+    assert.deepEqual(deployments.map((d) => d.metadata.name).sort(), ['coordinator', 'decode', 'encoder', 'expert-base', 'expert-refiner']);
+    for (const d of deployments) {
+      const pod = d.spec.template!.spec;
+      const args = pod.containers[0]!.args;
+      const name = d.metadata.name;
+      assert.ok(args.includes('--tls-cert=/tls/tls.crt') && args.includes('--tls-key=/tls/tls.key'), `${name} serves TLS`);
+      if (name === 'coordinator') assert.ok(['--tokens=/tokens/tokens.json', '--node-ca=/tls/ca.crt', '--node-cert=/tls/tls.crt', '--node-key=/tls/tls.key'].every((a) => args.includes(a)) && !args.includes('--tls-client-ca=/tls/ca.crt'), 'the coordinator: tokens, and mutual TLS to its nodes');
+      else assert.ok(args.includes('--tls-client-ca=/tls/ca.crt'), `${name} requires a client certificate`);
+      assert.deepEqual(pod.containers[0]!.readinessProbe, { tcpSocket: { port: 'grpc' } }, `${name}: kubelet's gRPC probe speaks plaintext only`);
+      assert.ok(pod.volumes.some((v) => v.secret?.secretName === 'ediff-tls'), `${name} mounts ediff-tls`);
+      await run(process.execPath, ['--import', 'tsx', new URL(args[0]!, root).pathname, ...args.slice(1), '--help']);
+    }
+  } finally {
+    out.remove();
+    exports.remove();
+  }
+});
