@@ -75,7 +75,7 @@ export function jobRunner(jobs: JobThreads, metrics: CoordinatorMetrics): JobRun
 }
 
 /** A stored job as the API shows it. */
-export function jobToWire(store: JobStore, job: StoredJob): Job {
+function jobToWire(store: JobStore, job: StoredJob): Job {
   const p = job.progress;
   return {
     id: job.id,

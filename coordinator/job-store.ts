@@ -65,7 +65,7 @@ export type StoredEvent = Omit<JobEvent, 'seq'> & { seq: number };
 type Watcher = (event: StoredEvent) => void;
 
 const ENDED: readonly JobStateName[] = ['succeeded', 'failed', 'cancelled'];
-export const isEnded = (job: StoredJob) => ENDED.includes(job.state);
+const isEnded = (job: StoredJob) => ENDED.includes(job.state);
 
 export class JobStore {
   private readonly jobs = new Map<string, StoredJob>();
@@ -86,10 +86,6 @@ export class JobStore {
   private readonly tenants = new Map<string, { inFlight: number; submitted: number[] }>();
 
   constructor(private readonly o: JobStoreOptions) {}
-
-  get counts(): { running: number; queued: number; kept: number } {
-    return { running: this.running, queued: this.queue.length, kept: this.jobs.size };
-  }
 
   /** Stores and queues a job for `tenant` (or returns the one its `clientJobId` named before). */
   submit(request: GenerateCall, clientJobId = '', tenant: Tenant = OPEN_TENANT): { job: StoredJob; existing: boolean } {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from './usage.ts';
 
-export const CERTS_USAGE = `usage: ediff certs DIR [--host NAME]... [--days N]
+const CERTS_USAGE = `usage: ediff certs DIR [--host NAME]... [--days N]
 
 Writes a development CA (ca.crt, ca.key), a server certificate for localhost, 127.0.0.1 and each
 --host (server.crt, server.key) and a client certificate (client.crt, client.key), all signed by

@@ -8,7 +8,7 @@ import { EdiffError, type JobInfo } from '../client.ts';
 import { connect } from './connect.ts';
 import { UsageError } from './usage.ts';
 
-export const JOBS_USAGE = `usage: ediff jobs list --coordinator ADDR
+const JOBS_USAGE = `usage: ediff jobs list --coordinator ADDR
        ediff jobs get ID --coordinator ADDR
        ediff jobs cancel ID --coordinator ADDR
        ediff jobs watch ID --coordinator ADDR [--after N] [-o FILE]
@@ -17,7 +17,7 @@ watch prints the job's events from after event N (default: all) until it ends, r
 itself, and writes the PNG of a job that succeeded to FILE (default out.png).`;
 
 /** One line about a job: id, state, progress or outcome. */
-export function jobLine(j: JobInfo): string {
+function jobLine(j: JobInfo): string {
   const progress =
     j.state === 'queued'
       ? `queue position ${j.queuePosition}`
