@@ -68,3 +68,31 @@ test('during a long model call the node answers health checks and metrics, and q
   assert.ok(healthAt < second && scrapedAt < second, `health (${(healthAt - sent).toFixed(0)} ms) and metrics (${(scrapedAt - sent).toFixed(0)} ms) answered before the model call ended (${(second - sent).toFixed(0)} ms)`);
   assert.ok(answered.get(3)! > second, 'the queued evaluation ran after the one before it');
 });
+
+test('SIGTERM drains the node: health turns NOT_SERVING, the running and the queued evaluation are still answered, then it exits 0', async () => {
+  const draining = await startNodeProcess('expert-node', ['--pack', work.dir, '--expert', 'high']);
+  const c = new (ediffProtos().ExpertNode)(draining.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+  try {
+    await new Promise<void>((resolve, reject) => c.PutConditioning({ id: conditioningId({}), tensors: {} }, (e) => (e ? reject(e) : resolve())));
+    const stream = c.Denoise();
+    const codes = new Map<number, number>();
+    stream.on('data', (m: DenoiseResponses__Output) => {
+      for (const a of m.answers) codes.set(a.id, a.code);
+    });
+    stream.on('error', () => {});
+    const evaluation = (id: number) => ({ id, x: toWire({ dims: [3, 8, 8], data: new Float32Array(192).fill(1) }), sigma: 2, condId: conditioningId({}), uncondId: '', guidance: 1 });
+    stream.write({ evaluations: [evaluation(1)] });
+    await new Promise((r) => setTimeout(r, 100));
+    stream.write({ evaluations: [evaluation(2)] });
+    await new Promise((r) => setTimeout(r, 100));
+    const stopped = draining.stop('SIGTERM', 20_000);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await checkHealth(draining.address, 1000), 'NOT_SERVING', 'draining: no new work please');
+    await stopped;
+    assert.deepEqual([codes.get(1), codes.get(2)], [0, 0], 'both evaluations answered');
+    assert.deepEqual(await draining.exited, { code: 0, signal: null, stopped: true });
+  } finally {
+    c.close();
+    await draining.stop();
+  }
+});
