@@ -5,8 +5,8 @@
  *
  * Admission: at most `maxRunning` jobs run at once and `maxQueued` wait, oldest first; past
  * that a submission is refused (ResourceExhaustedError, with a retry hint). A client job id
- * makes a submission idempotent. Ended jobs are kept `keepMs`, the `maxKept` most recent, their
- * PNGs within `maxKeptBytes`.
+ * makes a submission idempotent. Ended jobs are kept `keepMs`, the `maxKept` most recent, and
+ * within `maxKeptBytes` of PNGs (results and previews) and events.
  * Jobs live in this process's memory: they do not outlive it (see the README's durability).
  */
 import { randomUUID } from 'node:crypto';
@@ -45,7 +45,15 @@ export interface StoredJob {
   error: StatusError | null;
   submittedMs: number;
   finishedMs: number;
+  /** Ended: what it keeps in memory (see keptSize). */
+  keptBytes: number;
 }
+
+/** A rough size of an event besides its PNG bytes (an evaluation event's fields and the array slot). */
+const EVENT_BYTES = 256;
+
+/** What an ended job keeps: its result's PNG, its previews' PNGs, and its events. */
+const keptSize = (job: StoredJob): number => (job.result?.png?.length ?? 0) + job.events.reduce((n, e) => n + EVENT_BYTES + (e.preview?.png?.length ?? 0), 0);
 
 export interface JobStoreOptions {
   maxRunning: number;
@@ -54,7 +62,7 @@ export interface JobStoreOptions {
   keepMs: number;
   /** How many ended jobs are kept at most. */
   maxKept: number;
-  /** How many bytes of ended jobs' PNGs are kept at most. */
+  /** How many bytes ended jobs keep at most: their PNGs (results, previews) and events. */
   maxKeptBytes: number;
   run: JobRunner;
 }
@@ -78,7 +86,7 @@ export class JobStore {
   private running = 0;
   /** Set when the coordinator drains: submissions are refused. */
   private draining = false;
-  /** Bytes of the ended jobs' PNGs kept. */
+  /** Bytes an ended job keeps (see keptSize), summed. */
   private keptBytes = 0;
   /** Mean seconds a job ran, for the retry hint. */
   private meanSeconds = 1;
@@ -124,6 +132,7 @@ export class JobStore {
       error: null,
       submittedMs: Date.now(),
       finishedMs: 0,
+      keptBytes: 0,
     };
     this.jobs.set(job.id, job);
     if (clientJobId) this.byClientId.set(clientKey, job.id);
@@ -236,7 +245,6 @@ export class JobStore {
       const result = await this.o.run(job.request, sink, abort.signal);
       this.meanSeconds = 0.9 * this.meanSeconds + 0.1 * ((performance.now() - started) / 1000);
       job.result = { ...result, image: null };
-      this.keptBytes += result.png?.length ?? 0;
       this.end(job, 'succeeded', null, result);
     } catch (error) {
       if (abort.signal.aborted) this.end(job, 'cancelled', null);
@@ -266,6 +274,8 @@ export class JobStore {
       const stateName = state === 'failed' ? 'JOB_STATE_FAILED' : 'JOB_STATE_CANCELLED';
       this.emit(job, { state: { state: stateName, code: error?.code ?? 0, message: error?.details ?? '' } });
     }
+    job.keptBytes = keptSize(job);
+    this.keptBytes += job.keptBytes;
     this.ended.push(job.id);
     this.expire();
   }
@@ -278,7 +288,7 @@ export class JobStore {
       if (job && this.ended.length <= this.o.maxKept && this.keptBytes <= this.o.maxKeptBytes && now - job.finishedMs < this.o.keepMs) break;
       this.ended.shift();
       if (!job) continue;
-      this.keptBytes -= job.result?.png?.length ?? 0;
+      this.keptBytes -= job.keptBytes;
       this.jobs.delete(job.id);
       if (job.clientJobId) this.byClientId.delete(`${job.tenant}\0${job.clientJobId}`);
     }

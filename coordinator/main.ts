@@ -44,7 +44,7 @@ const USAGE = `usage: coordinator --pack DIR (--nats URL | --nodes FILE | --enco
   --max-queued N          jobs waiting (default 512); past it submissions are RESOURCE_EXHAUSTED
   --keep-jobs-s N         how long an ended job (its events and result) is kept for GetJob / WatchJob (default 3600)
   --max-kept-jobs N       the most ended jobs kept (default 1000; the oldest go first)
-  --max-kept-mb N         the most megabytes of ended jobs' PNGs kept (default 256)
+  --max-kept-mb N         the most megabytes ended jobs keep: their PNGs (results, previews) and events (default 256)
   --max-streams-per-connection N  concurrent calls one client connection may have open (default 1024)
   --tls-cert FILE, --tls-key FILE  serve the public API over TLS (PEM; ediff certs makes a dev set)
   --tokens FILE           require a bearer token from every caller: a JSON file of tokens, tenants and quotas

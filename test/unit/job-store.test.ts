@@ -51,13 +51,13 @@ test('a watcher gets the events after the one it names, then the new ones, and s
 
 test('a client job id returns the same job; ended jobs are forgotten past maxKept, maxKeptBytes or keepMs', async () => {
   const { run, pending } = controlledRunner(400);
-  const store = new JobStore({ maxRunning: 10, maxQueued: 10, keepMs: 60_000, maxKept: 3, maxKeptBytes: 1000, run });
+  const store = new JobStore({ maxRunning: 10, maxQueued: 10, keepMs: 60_000, maxKept: 3, maxKeptBytes: 3500, run });
   const first = store.submit({ prompt: 'a' }, 'client-1');
   assert.deepEqual([store.submit({ prompt: 'other' }, 'client-1').job.id, store.submit({ prompt: 'other' }, 'client-1').existing], [first.job.id, true]);
   const jobs = [first.job, ...['b', 'c'].map((prompt) => store.submit({ prompt }).job)];
   for (const p of pending) p.resolve();
   await flush();
-  // Three PNGs of 400 bytes pass the 1000-byte bound: the oldest goes, and its client id with it.
+  // Each ended job keeps 400 bytes of PNG and 4 events of 256: three pass the 3500-byte bound, so the oldest goes, and its client id with it.
   assert.deepEqual(jobs.map((j) => store.get(j.id) !== undefined), [false, true, true]);
   assert.equal(store.submit({ prompt: 'again' }, 'client-1').existing, false);
   const short = new JobStore({ maxRunning: 1, maxQueued: 1, keepMs: 0, maxKept: 10, maxKeptBytes: 1e6, run: controlledRunner().run });
