@@ -83,7 +83,10 @@ export class JobStore {
   private readonly watchers = new Map<string, Set<Watcher>>();
   /** Ended job ids, oldest first. */
   private readonly ended: string[] = [];
-  private running = 0;
+  /** Jobs running: those with an abort controller. */
+  private get running(): number {
+    return this.aborts.size;
+  }
   /** Set when the coordinator drains: submissions are refused. */
   private draining = false;
   /** Bytes an ended job keeps (see keptSize), summed. */
@@ -228,7 +231,6 @@ export class JobStore {
   }
 
   private async start(job: StoredJob): Promise<void> {
-    this.running++;
     const abort = new AbortController();
     this.aborts.set(job.id, abort);
     job.state = 'running';
@@ -251,7 +253,6 @@ export class JobStore {
       else this.end(job, 'failed', toServiceError(error));
     } finally {
       this.aborts.delete(job.id);
-      this.running--;
       this.startQueued();
     }
   }

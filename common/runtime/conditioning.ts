@@ -14,8 +14,7 @@ import type { Tensor } from '../tensor.ts';
 import type { EncoderEnsemble } from './encoders.ts';
 
 /** Encoder outputs that feed derived conditioning and no expert directly: made, joined, not served. */
-function joinOnlyOutputs(m: PackManifest): Set<string> {
-  const consumed = new Set(allExperts(m).flatMap((e) => e.inputs));
+function joinOnlyOutputs(m: PackManifest, consumed: Set<string>): Set<string> {
   return new Set((m.conditioning ?? []).flatMap((d) => ('join' in d ? d.join : [])).filter((name) => !consumed.has(name)));
 }
 
@@ -39,19 +38,23 @@ export function joinLastAxis(parts: Tensor[], what: string): Tensor {
 
 export class ConditioningBuilder {
   private readonly hidden: Set<string>;
+  /** The derived conditioning some expert consumes (the rest is not made). */
+  private readonly derivedSpecs: DerivedConditioning[];
 
   constructor(
     private readonly manifest: PackManifest,
     private readonly encoders: EncoderEnsemble,
   ) {
-    this.hidden = joinOnlyOutputs(manifest);
+    const consumed = new Set(allExperts(manifest).flatMap((e) => e.inputs));
+    this.hidden = joinOnlyOutputs(manifest, consumed);
+    this.derivedSpecs = (manifest.conditioning ?? []).filter((d) => consumed.has(d.name));
   }
 
   async branch(r: BranchRequest): Promise<EncodedBranch> {
     const { conditioning, warnings } = await this.encoders.encodePrompt(r.prompt);
     const out: Conditioning = {};
     for (const [name, t] of Object.entries(conditioning)) if (!this.hidden.has(name)) out[name] = t;
-    for (const d of this.manifest.conditioning ?? []) out[d.name] = this.derived(d, conditioning, r);
+    for (const d of this.derivedSpecs) out[d.name] = this.derived(d, conditioning, r);
     Object.assign(out, await this.style(r.style));
     if (this.manifest.paint) {
       out.paint = await this.paintTensor(r);
