@@ -53,11 +53,10 @@ export interface NatsAccess {
   pass?: string;
 }
 
-/** Connects to NATS and opens (creating if needed) the registry bucket. */
-export async function openRegistry(access: NatsAccess): Promise<Registry> {
-  let nc: NatsConnection;
+/** Connects to NATS (reconnecting for ever once connected); a clear error when it cannot be reached. */
+export async function connectNats(access: NatsAccess): Promise<NatsConnection> {
   try {
-    nc = await connect({
+    return await connect({
       servers: access.url,
       name: 'ediff',
       maxReconnectAttempts: -1,
@@ -68,6 +67,11 @@ export async function openRegistry(access: NatsAccess): Promise<Registry> {
   } catch (cause) {
     throw new Error(`cannot reach NATS at ${access.url}: ${(cause as Error).message}`, { cause });
   }
+}
+
+/** Connects to NATS and opens (creating if needed) the registry bucket. */
+export async function openRegistry(access: NatsAccess): Promise<Registry> {
+  const nc = await connectNats(access);
   const kv = await new Kvm(nc).create(REGISTRY_BUCKET, { ttl: BUCKET_TTL_MS, history: 1 });
   return { nc, kv };
 }

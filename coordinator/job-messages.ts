@@ -7,7 +7,7 @@
 import type { StatusError } from '../common/grpc/status.ts';
 import type { PackLocation } from '../common/pack/load.ts';
 import type { NodeTlsFiles } from '../common/grpc/tls.ts';
-import type { GenerateResult, ProgressEvent } from '../common/pipeline/job.ts';
+import type { GenerateResult, JobCheckpoint, ProgressEvent } from '../common/pipeline/job.ts';
 import type { GenerateRequest } from '../common/pipeline/request.ts';
 import type { Tensor } from '../common/tensor.ts';
 import type { MembershipChange } from './backend.ts';
@@ -34,7 +34,8 @@ export interface NodeLoad {
 
 export type ToJobThread =
   | { type: 'membership'; change: MembershipChange }
-  | { type: 'job'; id: number; request: GenerateRequest; progress: boolean; previewEvery: number }
+  /** `checkpointEvery`: checkpoints every k base steps and at every phase boundary (null: none); `resume`: start from this one. */
+  | { type: 'job'; id: number; request: GenerateRequest; progress: boolean; previewEvery: number; checkpointEvery: number | null; resume: JobCheckpoint | null }
   | { type: 'cancel'; id: number }
   | { type: 'encoded'; call: number; encoded?: EncodedBranch; error?: StatusError }
   | { type: 'load'; call: number }
@@ -46,6 +47,7 @@ export type FromJobThread =
   /** Evaluation events, only when the job asked for them. */
   | { type: 'progress'; id: number; event: Extract<ProgressEvent, { type: 'evaluation' }> }
   | { type: 'preview'; id: number; step: number; image: Tensor }
+  | { type: 'checkpoint'; id: number; checkpoint: JobCheckpoint }
   | { type: 'done'; id: number; result: GenerateResult }
   | { type: 'failed'; id: number; error: StatusError }
   /**

@@ -1,30 +1,29 @@
 /**
- * The job API's handlers (SubmitJob, WatchJob, GetJob, CancelJob, ListJobs) and Generate as
- * submit + watch, over the JobStore; and the runner that runs a stored job on the job threads.
+ * The job API's handlers (SubmitJob, WatchJob, GetJob, CancelJob, ListJobs) over a JobApi, and
+ * Generate as submit + watch on this process's JobStore; and the runner that runs a job on the
+ * job threads.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { InvalidArgumentError, NotFoundError } from '../common/errors.ts';
+import { InvalidArgumentError } from '../common/errors.ts';
 import type { CoordinatorHandlers } from '../common/grpc/generated/ediff/v1/Coordinator.ts';
 import type { GenerateEvent } from '../common/grpc/generated/ediff/v1/GenerateEvent.ts';
 import type { GenerateRequest__Output } from '../common/grpc/generated/ediff/v1/GenerateRequest.ts';
-import type { Job } from '../common/grpc/generated/ediff/v1/Job.ts';
 import type { JobEvent } from '../common/grpc/generated/ediff/v1/JobEvent.ts';
 import type { WatchJobRequest__Output } from '../common/grpc/generated/ediff/v1/WatchJobRequest.ts';
 import { generateRequestFromWire } from '../common/grpc/generate-request.ts';
-import { Status, toServiceError } from '../common/grpc/status.ts';
+import { Status, toServiceError, type StatusError } from '../common/grpc/status.ts';
 import { toWire } from '../common/grpc/tensor.ts';
 import { encodePng } from '../common/image.ts';
 import { clampImage } from '../common/pipeline/stage.ts';
 import type { JobThreads } from './job-threads.ts';
-import { type JobRunner, type JobStore, type StoredEvent, type StoredJob } from './job-store.ts';
+import type { JobRunner, JobStore, StoredEvent, StoredJob } from './job-store.ts';
+import type { JobApi } from './job-api.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
 import type { Tenant } from './auth.ts';
 
-const STATE_NAMES = { queued: 'JOB_STATE_QUEUED', running: 'JOB_STATE_RUNNING', succeeded: 'JOB_STATE_SUCCEEDED', failed: 'JOB_STATE_FAILED', cancelled: 'JOB_STATE_CANCELLED' } as const;
-
 /** Runs a stored job on the job threads: events in order (a preview's PNG is encoded before the events after it go out), metrics per job. */
 export function jobRunner(jobs: JobThreads, metrics: CoordinatorMetrics): JobRunner {
-  return async (request, sink, signal) => {
+  return async (request, sink, signal, resume) => {
     metrics.jobsInFlight.inc();
     const endTimer = metrics.jobSeconds.startTimer();
     let queue = Promise.resolve();
@@ -50,6 +49,8 @@ export function jobRunner(jobs: JobThreads, metrics: CoordinatorMetrics): JobRun
               queued--;
             });
           },
+          ...(sink.checkpoints && { checkpoints: sink.checkpoints }),
+          ...(resume && { resume }),
         },
         signal,
       );
@@ -74,36 +75,6 @@ export function jobRunner(jobs: JobThreads, metrics: CoordinatorMetrics): JobRun
   };
 }
 
-/** A stored job as the API shows it. */
-function jobToWire(store: JobStore, job: StoredJob): Job {
-  const p = job.progress;
-  return {
-    id: job.id,
-    clientJobId: job.clientJobId,
-    state: STATE_NAMES[job.state],
-    queuePosition: job.state === 'queued' ? store.queuePosition(job) : 0,
-    evaluation: p.evaluation,
-    evaluations: p.evaluations,
-    stage: p.stage,
-    step: p.step,
-    steps: p.steps,
-    expert: p.expert,
-    ...(job.result && { result: job.result }),
-    errorCode: job.error?.code ?? 0,
-    errorMessage: job.error?.details ?? '',
-    submittedMs: job.submittedMs,
-    finishedMs: job.finishedMs,
-    lastSeq: job.events.length,
-  };
-}
-
-const found = (store: JobStore, id: string, tenant: Tenant): StoredJob => {
-  if (!id) throw new InvalidArgumentError('id', 'is missing');
-  const job = store.get(id, tenant);
-  if (!job) throw new NotFoundError(`no job ${id} (unknown, or ended and no longer kept)`);
-  return job;
-};
-
 /** A job's event as Generate streams it, or null for the state changes Generate does not send. */
 function generateEvent(e: StoredEvent): GenerateEvent | null {
   if (e.evaluation) return { evaluation: e.evaluation };
@@ -114,8 +85,11 @@ function generateEvent(e: StoredEvent): GenerateEvent | null {
 
 type JobHandlers = Pick<CoordinatorHandlers, 'Generate' | 'SubmitJob' | 'WatchJob' | 'GetJob' | 'CancelJob' | 'ListJobs'>;
 
-/** `authenticate`: the caller's tenant from its metadata (throws UnauthenticatedError). */
-export function jobHandlers(store: JobStore, authenticate: (metadata: grpc.Metadata) => Tenant): JobHandlers {
+/**
+ * Generate runs in this process's `store`; the job API goes to `api` (the same store, or durable
+ * jobs). `authenticate`: the caller's tenant from its metadata (throws UnauthenticatedError).
+ */
+export function jobHandlers(store: JobStore, api: JobApi, authenticate: (metadata: grpc.Metadata) => Tenant): JobHandlers {
   return {
     Generate(call: grpc.ServerWritableStream<GenerateRequest__Output, GenerateEvent>) {
       let job: StoredJob;
@@ -146,58 +120,41 @@ export function jobHandlers(store: JobStore, authenticate: (metadata: grpc.Metad
     },
 
     SubmitJob(call, callback) {
-      try {
+      respond(callback, async () => {
         if (!call.request.request) throw new InvalidArgumentError('request', 'is missing');
-        const tenant = authenticate(call.metadata);
-        const { job, existing } = store.submit(generateRequestFromWire(call.request.request), call.request.clientJobId, tenant);
-        callback(null, { id: job.id, existing });
-      } catch (error) {
-        callback(toServiceError(error));
-      }
+        return api.submit(generateRequestFromWire(call.request.request), call.request.clientJobId, authenticate(call.metadata));
+      });
     },
 
     WatchJob(call: grpc.ServerWritableStream<WatchJobRequest__Output, JobEvent>) {
-      let job: StoredJob;
-      try {
-        job = found(store, call.request.id, authenticate(call.metadata));
-      } catch (error) {
-        call.emit('error', toServiceError(error));
-        return;
-      }
-      const after = Number(call.request.after);
-      const stop = store.watch(
-        job,
-        after,
-        (e) => call.write(e),
+      const stopped = new AbortController();
+      call.on('cancelled', () => stopped.abort());
+      // The result goes out with its PNG only, as a watch that starts after the job ended sees it.
+      const write = (e: JobEvent) => call.write(e.result ? { ...e, result: { ...e.result, image: null } } : e);
+      (async () => api.watch(call.request.id, Number(call.request.after), authenticate(call.metadata), write, stopped.signal))().then(
         () => call.end(),
+        (error) => call.emit('error', toServiceError(error)),
       );
-      call.on('cancelled', stop);
     },
 
     GetJob(call, callback) {
-      try {
-        callback(null, jobToWire(store, found(store, call.request.id, authenticate(call.metadata))));
-      } catch (error) {
-        callback(toServiceError(error));
-      }
+      respond(callback, async () => api.get(call.request.id, authenticate(call.metadata)));
     },
 
     CancelJob(call, callback) {
-      try {
-        const job = found(store, call.request.id, authenticate(call.metadata));
-        store.cancel(job);
-        callback(null, jobToWire(store, job));
-      } catch (error) {
-        callback(toServiceError(error));
-      }
+      respond(callback, async () => api.cancel(call.request.id, authenticate(call.metadata)));
     },
 
     ListJobs(call, callback) {
-      try {
-        callback(null, { jobs: store.list(authenticate(call.metadata)).map((j) => jobToWire(store, j)) });
-      } catch (error) {
-        callback(toServiceError(error));
-      }
+      respond(callback, async () => ({ jobs: await api.list(authenticate(call.metadata)) }));
     },
   };
+}
+
+/** Answers a unary call with what `work` resolves with, or its error as a status. */
+function respond<T>(callback: (error: StatusError | null, value?: T) => void, work: () => Promise<T>): void {
+  work().then(
+    (value) => callback(null, value),
+    (error) => callback(toServiceError(error)),
+  );
 }

@@ -17,7 +17,7 @@ import type { GenerateCall } from '../common/grpc/generate-request.ts';
 import type { JobEvent } from '../common/grpc/generated/ediff/v1/JobEvent.ts';
 import type { GenerateResult as WireResult } from '../common/grpc/generated/ediff/v1/GenerateResult.ts';
 import { toServiceError, type StatusError } from '../common/grpc/status.ts';
-import type { ProgressEvent } from '../common/pipeline/job.ts';
+import type { JobCheckpoint, ProgressEvent } from '../common/pipeline/job.ts';
 
 export type JobStateName = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -26,10 +26,12 @@ export interface JobSink {
   evaluation(event: Extract<ProgressEvent, { type: 'evaluation' }>): void;
   /** A preview's PNG, in order with the other events (the runner awaits its encoding). */
   preview(stage: string, step: number, png: Uint8Array): void;
+  /** Durable jobs: a checkpoint every `every` base steps and at every phase boundary. */
+  checkpoints?: { every: number; save: (checkpoint: JobCheckpoint) => void };
 }
 
-/** Runs a job: resolves with the wire result (with its image tensor), rejects with its error. */
-export type JobRunner = (request: GenerateCall, sink: JobSink, signal: AbortSignal) => Promise<WireResult>;
+/** Runs a job (from `resume`, a checkpoint of it): resolves with the wire result (with its image tensor), rejects with its error. */
+export type JobRunner = (request: GenerateCall, sink: JobSink, signal: AbortSignal, resume?: JobCheckpoint) => Promise<WireResult>;
 
 export interface StoredJob {
   id: string;

@@ -84,6 +84,8 @@ async function run(m: Extract<ToJobThread, { type: 'job' }>): Promise<void> {
         if (m.progress) send({ type: 'progress', id: m.id, event: e });
       },
       previews: { every: m.previewEvery, onPreview: (step, image) => send({ type: 'preview', id: m.id, step, image }, ownBuffer(image.data)) },
+      ...(m.checkpointEvery !== null && { checkpoints: { every: m.checkpointEvery, save: (checkpoint) => send({ type: 'checkpoint', id: m.id, checkpoint }) } }),
+      ...(m.resume && { resume: m.resume }),
     });
     flushCounts();
     send({ type: 'done', id: m.id, result }, ownBuffer(result.image.data));

@@ -10,7 +10,7 @@ import { errorFromStatus, Status, toServiceError } from '../common/grpc/status.t
 import type { GenerateCall } from '../common/grpc/generate-request.ts';
 import { log } from '../common/process/node-process.ts';
 import { startTypeScriptWorker } from '../common/process/worker.ts';
-import type { GenerateResult, ProgressEvent } from '../common/pipeline/job.ts';
+import type { GenerateResult, JobCheckpoint, ProgressEvent } from '../common/pipeline/job.ts';
 import type { Tensor } from '../common/tensor.ts';
 import type { MembershipChange } from './backend.ts';
 import type { EncodingCache } from './encoding-cache.ts';
@@ -37,6 +37,10 @@ export interface JobEvents {
   onProgress?: (event: Extract<ProgressEvent, { type: 'evaluation' }>) => void;
   /** The denoised estimate every `previewEvery` base steps. */
   onPreview?: (step: number, image: Tensor) => void;
+  /** Checkpoints every `every` base steps and at every phase boundary (common/pipeline/job.ts). */
+  checkpoints?: { every: number; save: (checkpoint: JobCheckpoint) => void };
+  /** Start from this checkpoint of the same request. */
+  resume?: JobCheckpoint;
 }
 
 interface RunningJob extends JobEvents {
@@ -79,14 +83,14 @@ export class JobThreads {
     for (const t of this.threads) this.post(t, { type: 'membership', change });
   }
 
-  /** Runs a job on the least busy thread. Aborting `signal` cancels it (it rejects with CANCELLED). */
+  /** Runs a job on the least busy thread (from a checkpoint when `events.resume`). Aborting `signal` cancels it (it rejects with CANCELLED). */
   run(request: GenerateCall, events: JobEvents, signal: AbortSignal): Promise<GenerateResult> {
     const thread = this.threads.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
     const id = this.nextId++;
     const cancel = () => this.post(thread, { type: 'cancel', id });
     return new Promise<GenerateResult>((resolve, reject) => {
       thread.jobs.set(id, { ...events, resolve, reject });
-      this.post(thread, { type: 'job', id, request, progress: request.progress !== 'none', previewEvery: request.previewEvery ?? 0 });
+      this.post(thread, { type: 'job', id, request, progress: request.progress !== 'none', previewEvery: request.previewEvery ?? 0, checkpointEvery: events.checkpoints?.every ?? null, resume: events.resume ?? null });
       if (signal.aborted) cancel();
       else signal.addEventListener('abort', cancel, { once: true });
     }).finally(() => signal.removeEventListener('abort', cancel));
@@ -171,6 +175,9 @@ export class JobThreads {
         break;
       case 'preview':
         thread.jobs.get(m.id)?.onPreview?.(m.step, m.image);
+        break;
+      case 'checkpoint':
+        thread.jobs.get(m.id)?.checkpoints?.save(m.checkpoint);
         break;
       case 'done':
       case 'failed': {

@@ -25,6 +25,7 @@ import { coordinatorMetrics } from './metrics.ts';
 import { coordinatorHandlers } from './service.ts';
 import { jobRunner } from './job-service.ts';
 import { JobStore } from './job-store.ts';
+import { memoryJobApi } from './job-api.ts';
 import { Tokens } from './auth.ts';
 import { nodeCredentials, serverCredentials } from '../common/grpc/tls.ts';
 
@@ -159,7 +160,7 @@ try {
   const server = await startServer(
     values.host,
     port(ROLE, 'port', values.port),
-    (s) => s.addService(ediffProtos().Coordinator.service, coordinatorHandlers(backend, jobs, store, () => address, tokens)),
+    (s) => s.addService(ediffProtos().Coordinator.service, coordinatorHandlers(backend, jobs, store, memoryJobApi(store), () => address, tokens)),
     { 'grpc.max_concurrent_streams': maxStreams },
     serverCredentials(tls),
   );

@@ -15,6 +15,7 @@ import { toServiceError } from '../common/grpc/status.ts';
 import { OPEN_TENANT, type Tenant, type Tokens } from './auth.ts';
 import { jobHandlers } from './job-service.ts';
 import type { JobStore } from './job-store.ts';
+import type { JobApi } from './job-api.ts';
 import { checkHealth } from './health.ts';
 
 function expertInfo(e: ExpertSpec, defaultGuidance: number): ExpertInfo {
@@ -60,10 +61,10 @@ export function describePipeline(backend: ClusterBackend): PipelineDescription {
  * The handlers: jobs are kept in the store and run on the job threads; the backend is the main
  * thread's view of the cluster (membership, encoders, pack checks).
  */
-export function coordinatorHandlers(backend: ClusterBackend, jobs: JobThreads, store: JobStore, address: () => string, tokens: Tokens | null = null): CoordinatorHandlers {
+export function coordinatorHandlers(backend: ClusterBackend, jobs: JobThreads, store: JobStore, api: JobApi, address: () => string, tokens: Tokens | null = null): CoordinatorHandlers {
   const authenticate = (metadata: grpc.Metadata): Tenant => (tokens ? tokens.authenticate(metadata) : OPEN_TENANT);
   return {
-    ...jobHandlers(store, authenticate),
+    ...jobHandlers(store, api, authenticate),
 
     DescribePipeline(call, callback) {
       try {

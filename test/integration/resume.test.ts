@@ -2,12 +2,14 @@
  * Jobs resumed from a checkpoint (common/pipeline/job.ts): every checkpoint an uninterrupted job
  * saves, inside the base stage every k steps and at every boundary between phases (base, decode,
  * SR), resumes to the same image, bit for bit, for every sampler; the evaluation count carries on.
+ * Each checkpoint goes through its byte form (checkpoint-codec.ts) first, as a durable job's does.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadPack } from '../../common/pack/load.ts';
 import type { GenerateRequest } from '../../common/pipeline/request.ts';
 import type { JobCheckpoint } from '../../common/pipeline/job.ts';
+import { decodeCheckpoint, encodeCheckpoint } from '../../common/pipeline/checkpoint-codec.ts';
 import { InProcessPipeline } from '../../common/runtime/in-process.ts';
 import { testExport } from '../helpers/exports.ts';
 import { builtReferencePack } from '../helpers/reference.ts';
@@ -20,7 +22,14 @@ async function resumesExactly(pipeline: InProcessPipeline, request: GenerateRequ
   const saved: JobCheckpoint[] = [];
   let evaluations = 0;
   const whole = await pipeline.generate(request, {
-    checkpoints: { every, save: (c) => saved.push(structuredClone(c)) },
+    checkpoints: {
+      every,
+      save: (c) => {
+        const stored = decodeCheckpoint(encodeCheckpoint(c));
+        assert.deepEqual(stored, structuredClone(c), 'a checkpoint reads back from its bytes as it was');
+        saved.push(stored);
+      },
+    },
     onProgress: (e) => e.type === 'evaluation' && (evaluations = e.evaluation),
   });
   for (const c of saved) {
