@@ -70,7 +70,8 @@ test('during a long model call the node answers health checks and metrics, and q
 });
 
 test('SIGTERM drains the node: health turns NOT_SERVING, the running and the queued evaluation are still answered, then it exits 0', async () => {
-  const draining = await startNodeProcess('expert-node', ['--pack', work.dir, '--expert', 'high']);
+  // A grace long enough for two calls on a slow machine (one was seen taking ~15 s).
+  const draining = await startNodeProcess('expert-node', ['--pack', work.dir, '--expert', 'high', '--drain-s', '120']);
   const c = new (ediffProtos().ExpertNode)(draining.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
   try {
     await new Promise<void>((resolve, reject) => c.PutConditioning({ id: conditioningId({}), tensors: {} }, (e) => (e ? reject(e) : resolve())));
@@ -85,7 +86,7 @@ test('SIGTERM drains the node: health turns NOT_SERVING, the running and the que
     await new Promise((r) => setTimeout(r, 100));
     stream.write({ evaluations: [evaluation(2)] });
     await new Promise((r) => setTimeout(r, 100));
-    const stopped = draining.stop('SIGTERM', 20_000);
+    const stopped = draining.stop('SIGTERM', 120_000);
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(await checkHealth(draining.address, 1000), 'NOT_SERVING', 'draining: no new work please');
     await stopped;
