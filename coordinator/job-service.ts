@@ -15,6 +15,8 @@ import { Status, toServiceError, type StatusError } from '../common/grpc/status.
 import { toWire } from '../common/grpc/tensor.ts';
 import { encodePng } from '../common/image.ts';
 import { clampImage } from '../common/pipeline/stage.ts';
+import { resolveRequest } from '../common/pipeline/request.ts';
+import type { PackManifest } from '../common/pack/manifest.ts';
 import type { JobThreads } from './job-threads.ts';
 import type { JobRunner, JobStore, StoredEvent, StoredJob } from './job-store.ts';
 import type { JobApi } from './job-api.ts';
@@ -87,9 +89,9 @@ type JobHandlers = Pick<CoordinatorHandlers, 'Generate' | 'SubmitJob' | 'WatchJo
 
 /**
  * Generate runs in this process's `store`; the job API goes to `api` (the same store, or durable
- * jobs). `authenticate`: the caller's tenant from its metadata (throws UnauthenticatedError).
+ * jobs); submitted requests are checked against the served pack's `manifest`. `authenticate`: the caller's tenant from its metadata (throws UnauthenticatedError).
  */
-export function jobHandlers(store: JobStore, api: JobApi, authenticate: (metadata: grpc.Metadata) => Tenant): JobHandlers {
+export function jobHandlers(manifest: PackManifest, store: JobStore, api: JobApi, authenticate: (metadata: grpc.Metadata) => Tenant): JobHandlers {
   return {
     Generate(call: grpc.ServerWritableStream<GenerateRequest__Output, GenerateEvent>) {
       let job: StoredJob;
@@ -122,7 +124,12 @@ export function jobHandlers(store: JobStore, api: JobApi, authenticate: (metadat
     SubmitJob(call, callback) {
       respond(callback, async () => {
         if (!call.request.request) throw new InvalidArgumentError('request', 'is missing');
-        return api.submit(generateRequestFromWire(call.request.request), call.request.clientJobId, authenticate(call.metadata));
+        const tenant = authenticate(call.metadata);
+        const request = generateRequestFromWire(call.request.request);
+        // Bad input is refused now, not when the job runs; a random seed is drawn once, so that a
+        // job resumed elsewhere draws the same noise.
+        const { seed } = resolveRequest(manifest, request);
+        return api.submit({ ...request, seed }, call.request.clientJobId, tenant);
       });
     },
 

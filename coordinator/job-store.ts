@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, NodeUnavailableError, PermissionDeniedError, ResourceExhaustedError } from '../common/errors.ts';
 import { JOB_PRIORITIES } from '../common/pipeline/request.ts';
 import { OPEN_TENANT, type Tenant } from './auth.ts';
+import { TenantQuotas } from './quotas.ts';
 import type { GenerateCall } from '../common/grpc/generate-request.ts';
 import type { JobEvent } from '../common/grpc/generated/ediff/v1/JobEvent.ts';
 import type { GenerateResult as WireResult } from '../common/grpc/generated/ediff/v1/GenerateResult.ts';
@@ -86,7 +87,7 @@ export class JobStore {
   /** Ended job ids, oldest first. */
   private readonly ended: string[] = [];
   /** Jobs running: those with an abort controller. */
-  private get running(): number {
+  get running(): number {
     return this.aborts.size;
   }
   /** Set when the coordinator drains: submissions are refused. */
@@ -95,8 +96,9 @@ export class JobStore {
   private keptBytes = 0;
   /** Mean seconds a job ran, for the retry hint. */
   private meanSeconds = 1;
-  /** Per tenant: jobs queued or running, and the times of its submissions in the last minute. */
-  private readonly tenants = new Map<string, { inFlight: number; submitted: number[] }>();
+  /** Per tenant: jobs queued or running. */
+  private readonly inFlight = new Map<string, number>();
+  private readonly quotas = new TenantQuotas();
 
   constructor(private readonly o: JobStoreOptions) {}
 
@@ -113,18 +115,8 @@ export class JobStore {
     }
     const priority = request.priority ?? 'interactive';
     if (!JOB_PRIORITIES.includes(priority)) throw new InvalidArgumentError('priority', `must be one of ${JOB_PRIORITIES.join(', ')}, got ${JSON.stringify(priority)}`);
-    const usage = this.tenants.get(tenant.name) ?? { inFlight: 0, submitted: [] };
-    this.tenants.set(tenant.name, usage);
-    const now = Date.now();
-    while (usage.submitted.length > 0 && now - usage.submitted[0]! >= 60_000) usage.submitted.shift();
-    if (usage.inFlight >= tenant.maxInFlight) {
-      throw new ResourceExhaustedError(`tenant ${tenant.name} has ${usage.inFlight} jobs queued or running, its limit; retry when one ends`, Math.max(1, Math.ceil(this.meanSeconds)));
-    }
-    if (usage.submitted.length >= tenant.jobsPerMinute) {
-      throw new ResourceExhaustedError(`tenant ${tenant.name} submitted ${usage.submitted.length} jobs in the last minute, its limit`, Math.max(1, Math.ceil((60_000 - (now - usage.submitted[0]!)) / 1000)));
-    }
-    usage.inFlight++;
-    usage.submitted.push(now);
+    this.quotas.admit(tenant, this.inFlight.get(tenant.name) ?? 0, this.meanSeconds);
+    this.inFlight.set(tenant.name, (this.inFlight.get(tenant.name) ?? 0) + 1);
     const job: StoredJob = {
       id: randomUUID(),
       tenant: tenant.name,
@@ -267,8 +259,7 @@ export class JobStore {
     job.state = state;
     job.error = error;
     job.finishedMs = Date.now();
-    const usage = this.tenants.get(job.tenant);
-    if (usage) usage.inFlight--;
+    this.inFlight.set(job.tenant, this.inFlight.get(job.tenant)! - 1);
     if (result) {
       const seq = job.events.length + 1;
       job.events.push({ seq, result: job.result! });

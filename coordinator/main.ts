@@ -26,6 +26,7 @@ import { coordinatorHandlers } from './service.ts';
 import { jobRunner } from './job-service.ts';
 import { JobStore } from './job-store.ts';
 import { memoryJobApi } from './job-api.ts';
+import { DurableJobs } from './durable-jobs.ts';
 import { Tokens } from './auth.ts';
 import { nodeCredentials, serverCredentials } from '../common/grpc/tls.ts';
 
@@ -36,9 +37,10 @@ const USAGE = `usage: coordinator --pack DIR (--nats URL | --nodes FILE | --enco
                    [--host H] [--port N] [--metrics-port N] [--evaluation-timeout-ms N] [--encoding-cache-mb N]
                    [--job-threads N] [--max-running N] [--max-queued N] [--keep-jobs-s N] [--max-kept-jobs N] [--max-kept-mb N]
                    [--max-streams-per-connection N] [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--tokens FILE]
-                   [--node-ca FILE --node-cert FILE --node-key FILE] [--insecure] [--drain-s N]
+                   [--node-ca FILE --node-cert FILE --node-key FILE] [--insecure] [--drain-s N] [--ack-wait-s N] [--checkpoint-every N]
 
-  --nats URL              discover nodes in the NATS registry (static addresses may be given too)
+  --nats URL              discover nodes in the NATS registry (static addresses may be given too), and keep
+                          the job API's jobs in JetStream: durable, run by any coordinator, resumed after a crash
   --encoding-cache-mb N   encoded prompts kept for jobs that repeat them (default 64; 0 = none)
   --job-threads N         threads that run jobs' samplers and node streams (default: the cores, at most ${MAX_DEFAULT_JOB_THREADS})
   --max-running N         jobs run at once (default 512); more wait in the queue
@@ -51,7 +53,10 @@ const USAGE = `usage: coordinator --pack DIR (--nats URL | --nodes FILE | --enco
   --tokens FILE           require a bearer token from every caller: a JSON file of tokens, tenants and quotas
   --node-ca, --node-cert, --node-key  mutual TLS to the nodes: trust nodes this CA signed, present this certificate
   --insecure              allow plaintext on an address other than loopback
-  --drain-s N             on SIGTERM, how long running jobs may take to finish (default 30)`;
+  --drain-s N             on SIGTERM, how long running jobs may take to finish (default 30); with --nats, the
+                          job API's jobs go back to the queue at once, to resume elsewhere from their checkpoints
+  --ack-wait-s N          with --nats: a job whose coordinator gave no sign of life for this long goes to another (default 30)
+  --checkpoint-every N    with --nats: a job's checkpoint every N base steps, and at every stage boundary (default 5)`;
 
 const values = parseFlags(ROLE, USAGE, () =>
   parseArgs({
@@ -74,6 +79,8 @@ const values = parseFlags(ROLE, USAGE, () =>
       'node-ca': { type: 'string' },
       'node-cert': { type: 'string' },
       'node-key': { type: 'string' },
+      'ack-wait-s': { type: 'string', default: '30' },
+      'checkpoint-every': { type: 'string', default: '5' },
     },
     strict: true,
   }),
@@ -107,12 +114,14 @@ const timeout = Number(values['evaluation-timeout-ms']);
 if (!(timeout > 0)) usageError(`--evaluation-timeout-ms must be a positive number, got ${values['evaluation-timeout-ms']}`);
 const encodingCacheMb = Number(values['encoding-cache-mb']);
 if (!(encodingCacheMb >= 0)) usageError(`--encoding-cache-mb must be a number >= 0, got ${values['encoding-cache-mb']}`);
-const wholeNumber = (flag: 'job-threads' | 'max-running' | 'max-queued' | 'keep-jobs-s' | 'max-kept-jobs' | 'max-kept-mb' | 'max-streams-per-connection', min: number) => {
+const wholeNumber = (flag: 'job-threads' | 'max-running' | 'max-queued' | 'keep-jobs-s' | 'max-kept-jobs' | 'max-kept-mb' | 'max-streams-per-connection' | 'ack-wait-s' | 'checkpoint-every', min: number) => {
   const n = Number(values[flag]);
   if (!(Number.isInteger(n) && n >= min)) usageError(`--${flag} must be a whole number >= ${min}, got ${values[flag]}`);
   return n;
 };
 const jobThreads = wholeNumber('job-threads', 1);
+const ackWaitS = wholeNumber('ack-wait-s', 1);
+const checkpointEvery = wholeNumber('checkpoint-every', 0);
 const maxStreams = wholeNumber('max-streams-per-connection', 1);
 const tls = serverTls(ROLE, values);
 const nodeFiles = [values['node-ca'], values['node-cert'], values['node-key']];
@@ -157,21 +166,28 @@ try {
   const nats = natsAccess(values);
   const discovery = nats ? await RegistryWatcher.start(nats, backend) : null;
   let address = '';
+  const durable = nats
+    ? await DurableJobs.start({ ...admission, access: nats, name: () => address, ackWaitMs: 1000 * ackWaitS, checkpointEvery, run: jobRunner(jobs, metrics) })
+    : null;
   const server = await startServer(
     values.host,
     port(ROLE, 'port', values.port),
-    (s) => s.addService(ediffProtos().Coordinator.service, coordinatorHandlers(backend, jobs, store, memoryJobApi(store), () => address, tokens)),
+    (s) => s.addService(ediffProtos().Coordinator.service, coordinatorHandlers(backend, jobs, store, durable ?? memoryJobApi(store), () => address, tokens)),
     { 'grpc.max_concurrent_streams': maxStreams },
     serverCredentials(tls),
   );
   address = server.address;
-  // Draining: new jobs are refused (UNAVAILABLE), the running and queued ones finish within --drain-s.
+  // Draining: new jobs are refused (UNAVAILABLE); durable jobs go back to the queue at once, the
+  // others (running and queued) finish within --drain-s.
   const drain = async (ms: number) => {
+    const handedBack = (await durable?.drain()) ?? 0;
+    if (handedBack > 0) log(ROLE, `drain: ${handedBack} running jobs went back to the queue; other coordinators resume them from their checkpoints`);
     const cancelled = await store.drain(ms);
     if (cancelled > 0) log(ROLE, `drain: ${cancelled} jobs were still running or queued after ${ms / 1000} s; they were cancelled`);
   };
   await announceAndServe({ role: ROLE, name: pack.manifest.name, server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']), drain, drainMs: drainMs(ROLE, values['drain-s']) }, async () => {
     await discovery?.stop();
+    await durable?.close();
     await jobs.close();
     backend.close();
   });

@@ -64,7 +64,7 @@ export function describePipeline(backend: ClusterBackend): PipelineDescription {
 export function coordinatorHandlers(backend: ClusterBackend, jobs: JobThreads, store: JobStore, api: JobApi, address: () => string, tokens: Tokens | null = null): CoordinatorHandlers {
   const authenticate = (metadata: grpc.Metadata): Tenant => (tokens ? tokens.authenticate(metadata) : OPEN_TENANT);
   return {
-    ...jobHandlers(store, api, authenticate),
+    ...jobHandlers(backend.manifest, store, api, authenticate),
 
     DescribePipeline(call, callback) {
       try {

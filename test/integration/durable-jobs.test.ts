@@ -1,0 +1,134 @@
+/**
+ * Durable jobs (coordinators started with --nats) on a real nats-server with two coordinators:
+ * any coordinator answers for any job; a client job id is idempotent across them; cancelling on
+ * one stops the job the other runs; the queue's limit gives RESOURCE_EXHAUSTED with a hint; and a
+ * job whose coordinator is killed (-9) completes on the other, resumed from its checkpoint, with
+ * the bytes of an undisturbed run and no event lost or repeated.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { packFlags, loadPack } from '../../common/pack/load.ts';
+import { EdiffClient, EdiffError, type JobEvent } from '../../sdk/client.ts';
+import { startLocalCluster, startNodeProcess, type ClusterProcess, type LocalCluster } from '../../sdk/local-cluster.ts';
+import { startNatsServer, type NatsServer } from '../helpers/nats.ts';
+import { tempDir } from '../helpers/reference.ts';
+import { writeTinyPack } from '../helpers/tiny-pack.ts';
+
+async function collect(events: AsyncIterable<JobEvent>, until: (e: JobEvent) => boolean = () => false): Promise<JobEvent[]> {
+  const out: JobEvent[] = [];
+  for await (const e of events) {
+    out.push(e);
+    if (until(e)) break;
+  }
+  return out;
+}
+
+/** The coordinator a job's last RUNNING event names. */
+const runnerOf = (events: JobEvent[]) => {
+  const running = events.filter((e) => e.type === 'state' && e.state === 'running').at(-1);
+  return running?.type === 'state' ? /coordinator (\S+)/.exec(running.message)?.[1] : undefined;
+};
+
+describe('durable jobs: two coordinators over JetStream', () => {
+  const pack = tempDir('durable');
+  let nats: NatsServer;
+  let cluster: LocalCluster;
+  let second: ClusterProcess;
+  const clients = new Map<string, EdiffClient>();
+  const client = (address: string) => clients.get(address) ?? clients.set(address, new EdiffClient(address)).get(address)!;
+  // Short ack deadline and frequent checkpoints, so that a takeover is quick; one job per
+  // coordinator and a queue of three, so that the limit is easy to reach.
+  const flags = ['--ack-wait-s', '2', '--checkpoint-every', '5', '--max-running', '1', '--max-queued', '3'];
+  let a: EdiffClient;
+  let b: EdiffClient;
+  before(async () => {
+    writeTinyPack(pack.dir);
+    nats = await startNatsServer();
+    cluster = await startLocalCluster({ pack: pack.dir, nats: nats.url, coordinatorArgs: flags });
+    second = await startNodeProcess('coordinator', [...packFlags(loadPack(pack.dir).location), '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--nats', nats.url, ...flags]);
+    a = client(cluster.address);
+    b = client(second.address);
+  });
+  after(async () => {
+    for (const c of clients.values()) c.close();
+    await second?.stop();
+    await cluster?.stop();
+    await nats?.stop();
+    pack.remove();
+  });
+
+  test('a job submitted on one coordinator is seen, watched and fetched on the other; a client job id is idempotent across them', async () => {
+    const request = { prompt: '', seed: 11, steps: 8 };
+    const first = await a.submit(request, { clientJobId: 'order-1' });
+    const again = await b.submit(request, { clientJobId: 'order-1' });
+    assert.deepEqual([again.id, first.existing, again.existing], [first.id, false, true]);
+    const events = await collect(b.watch(first.id));
+    assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1), 'numbered 1, 2, 3, ...');
+    assert.deepEqual(events.slice(0, 2).map((e) => e.type === 'state' && e.state), ['queued', 'running']);
+    assert.equal(events.filter((e) => e.type === 'evaluation').length, 8);
+    const last = events.at(-1)!;
+    assert.equal(last.type, 'result');
+    const direct = await a.generateImage(request);
+    if (last.type === 'result') assert.ok(last.png.equals(direct.png), 'the PNG Generate gives');
+    for (const c of [a, b]) {
+      const job = await c.getJob(first.id);
+      assert.deepEqual([job.state, job.evaluation, job.evaluations, Number(job.lastSeq)], ['succeeded', 8, 8, events.length]);
+      assert.ok(job.result?.png.equals(direct.png));
+      assert.deepEqual(await collect(c.watch(first.id, { after: 3 })), events.slice(3), 'watching after event 3 gives the rest');
+      assert.ok((await c.listJobs()).some((j) => j.id === first.id));
+    }
+  });
+
+  test('cancelling on one coordinator stops the job wherever it runs; the queue limit gives RESOURCE_EXHAUSTED with a hint', async () => {
+    // Two run (one per coordinator) and one waits: the queue holds three.
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push((await a.submit({ prompt: '', seed: 20 + i, steps: 1000 })).id);
+    await assert.rejects(a.submit({ prompt: '', seed: 30, steps: 1000 }), (e: EdiffError) => {
+      assert.equal(e.codeName, 'RESOURCE_EXHAUSTED');
+      assert.match(e.details, /queue is full/);
+      assert.ok(e.retryAfterSeconds! >= 1, 'a retry hint');
+      return true;
+    });
+    // The first two are taken (each coordinator pulls within a second), the third waits first in line.
+    while ((await Promise.all(ids.slice(0, 2).map((id) => b.getJob(id)))).some((j) => j.state !== 'running')) await new Promise((r) => setTimeout(r, 50));
+    const waiting = await b.getJob(ids[2]!);
+    assert.equal(waiting.state, 'queued');
+    assert.equal(waiting.queuePosition, 0);
+    for (const id of ids) await b.cancelJob(id);
+    for (const id of ids) {
+      const events = await collect(a.watch(id));
+      const end = events.at(-1)!;
+      assert.ok(end.type === 'state' && end.state === 'cancelled', `job ${id} ends cancelled`);
+      assert.equal((await a.getJob(id)).state, 'cancelled');
+    }
+  });
+
+  test('kill -9 of the coordinator running a job: the other resumes it from its checkpoint, with the same bytes and every event once', async () => {
+    const request = { prompt: '', seed: 5, steps: 400 };
+    const reference = await b.generateImage(request);
+    // The cancelled jobs leave the queue as their coordinators stop them: retry as the hint says.
+    let id = '';
+    while (!id) {
+      id = (await a.submit(request).catch((e: EdiffError) => (e.codeName === 'RESOURCE_EXHAUSTED' ? { id: '' } : Promise.reject(e)))).id;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // Watch until the job is well past a few checkpoints (every 5 steps).
+    const before = await collect(a.watch(id), (e) => e.type === 'evaluation' && e.evaluation >= 60);
+    const runner = runnerOf(before);
+    assert.ok(runner === cluster.address || runner === second.address, `the RUNNING event names its coordinator: ${runner}`);
+    const [victim, survivor] = runner === cluster.address ? [cluster.coordinator, second] : [second, cluster.coordinator];
+    await victim.stop('SIGKILL');
+    const rest = await collect(client(survivor.address).watch(id, { after: before.at(-1)!.seq }));
+    const events = [...before, ...rest];
+    assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1), 'no event lost or repeated');
+    const evaluations = events.flatMap((e) => (e.type === 'evaluation' ? [e.evaluation] : []));
+    assert.deepEqual(evaluations, evaluations.map((_, i) => i + 1), 'each evaluation once, in order');
+    assert.equal(runnerOf(events), survivor.address);
+    const resumed = events.filter((e) => e.type === 'state' && e.state === 'running').at(-1);
+    const step = resumed?.type === 'state' ? Number(/base step (\d+)/.exec(resumed.message)?.[1]) : NaN;
+    assert.ok(step >= 5 && step < 400, `resumed from a checkpoint, not from step 0: ${resumed?.type === 'state' && resumed.message}`);
+    const last = events.at(-1)!;
+    assert.ok(last.type === 'result', 'it succeeded');
+    if (last.type === 'result') assert.ok(last.png.equals(reference.png), 'the bytes of an undisturbed run');
+  });
+});
