@@ -1,14 +1,14 @@
 /**
  * Durable jobs (coordinators started with --nats) on a real nats-server with two coordinators:
  * any coordinator answers for any job; a client job id is idempotent across them; cancelling on
- * one stops the job the other runs; the queue's limit gives RESOURCE_EXHAUSTED with a hint; and a
- * job whose coordinator is killed (-9) completes on the other, resumed from its checkpoint, with
- * the bytes of an undisturbed run and no event lost or repeated.
+ * one stops the job the other runs; the queue's limit gives RESOURCE_EXHAUSTED with a hint; a job
+ * whose coordinator drains (SIGTERM) or is killed (-9) completes on the other, resumed from its
+ * checkpoint, with the bytes of an undisturbed run and no event lost or repeated.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { packFlags, loadPack } from '../../common/pack/load.ts';
-import { EdiffClient, EdiffError, type JobEvent } from '../../sdk/client.ts';
+import { EdiffClient, EdiffError, type GenerateRequest, type JobEvent } from '../../sdk/client.ts';
 import { startLocalCluster, startNodeProcess, type ClusterProcess, type LocalCluster } from '../../sdk/local-cluster.ts';
 import { startNatsServer, type NatsServer } from '../helpers/nats.ts';
 import { tempDir } from '../helpers/reference.ts';
@@ -33,7 +33,8 @@ describe('durable jobs: two coordinators over JetStream', () => {
   const pack = tempDir('durable');
   let nats: NatsServer;
   let cluster: LocalCluster;
-  let second: ClusterProcess;
+  /** The coordinators now: the cluster's and a second one, each replaced when a test stops it. */
+  const coordinators: ClusterProcess[] = [];
   const clients = new Map<string, EdiffClient>();
   const client = (address: string) => clients.get(address) ?? clients.set(address, new EdiffClient(address)).get(address)!;
   // Short ack deadline and frequent checkpoints, so that a takeover is quick; one job per
@@ -41,17 +42,29 @@ describe('durable jobs: two coordinators over JetStream', () => {
   const flags = ['--ack-wait-s', '2', '--checkpoint-every', '5', '--max-running', '1', '--max-queued', '3'];
   let a: EdiffClient;
   let b: EdiffClient;
+  const startCoordinator = () => startNodeProcess('coordinator', [...packFlags(loadPack(pack.dir).location), '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--nats', nats.url, ...flags]);
+  /** Submits, retrying while the queue is full (the jobs a test cancelled leave it as their coordinators stop them). */
+  const submitWhenRoom = async (c: EdiffClient, request: GenerateRequest) => {
+    for (;;) {
+      try {
+        return await c.submit(request);
+      } catch (error) {
+        if ((error as EdiffError).codeName !== 'RESOURCE_EXHAUSTED') throw error;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  };
   before(async () => {
     writeTinyPack(pack.dir);
     nats = await startNatsServer();
     cluster = await startLocalCluster({ pack: pack.dir, nats: nats.url, coordinatorArgs: flags });
-    second = await startNodeProcess('coordinator', [...packFlags(loadPack(pack.dir).location), '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--nats', nats.url, ...flags]);
-    a = client(cluster.address);
-    b = client(second.address);
+    coordinators.push(cluster.coordinator, await startCoordinator());
+    a = client(coordinators[0]!.address);
+    b = client(coordinators[1]!.address);
   });
   after(async () => {
     for (const c of clients.values()) c.close();
-    await second?.stop();
+    await Promise.all(coordinators.map((c) => c.stop()));
     await cluster?.stop();
     await nats?.stop();
     pack.remove();
@@ -103,20 +116,40 @@ describe('durable jobs: two coordinators over JetStream', () => {
     }
   });
 
+  test('SIGTERM on the coordinator running a job hands it back at once: the other resumes it from its checkpoint, with the same bytes', async () => {
+    const request = { prompt: '', seed: 9, steps: 300 };
+    const reference = await b.generateImage(request);
+    const { id } = await submitWhenRoom(a, request);
+    const before = await collect(a.watch(id), (e) => e.type === 'evaluation' && e.evaluation >= 40);
+    const victim = coordinators.find((c) => c.address === runnerOf(before))!;
+    const survivor = coordinators.find((c) => c !== victim)!;
+    const started = Date.now();
+    await victim.stop('SIGTERM');
+    assert.deepEqual(await victim.exited, { code: 0, signal: null, stopped: true });
+    const rest = await collect(client(survivor.address).watch(id, { after: before.at(-1)!.seq }));
+    const events = [...before, ...rest];
+    assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1), 'no event lost or repeated');
+    assert.equal(runnerOf(events), survivor.address);
+    const resumed = events.filter((e) => e.type === 'state' && e.state === 'running').at(-1);
+    assert.match(resumed?.type === 'state' ? resumed.message : '', /resumed by coordinator .* from its checkpoint at base step [1-9]/);
+    const last = events.at(-1)!;
+    assert.ok(last.type === 'result' && last.png.equals(reference.png), 'the bytes of an undisturbed run');
+    assert.ok(Date.now() - started < 30_000, 'handed back, not left to the ack deadline');
+    // A new coordinator takes the stopped one's place.
+    coordinators[coordinators.indexOf(victim)] = await startCoordinator();
+  });
+
   test('kill -9 of the coordinator running a job: the other resumes it from its checkpoint, with the same bytes and every event once', async () => {
     const request = { prompt: '', seed: 5, steps: 400 };
+    const [a, b] = coordinators.map((c) => client(c.address)) as [EdiffClient, EdiffClient];
     const reference = await b.generateImage(request);
-    // The cancelled jobs leave the queue as their coordinators stop them: retry as the hint says.
-    let id = '';
-    while (!id) {
-      id = (await a.submit(request).catch((e: EdiffError) => (e.codeName === 'RESOURCE_EXHAUSTED' ? { id: '' } : Promise.reject(e)))).id;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const { id } = await submitWhenRoom(a, request);
     // Watch until the job is well past a few checkpoints (every 5 steps).
     const before = await collect(a.watch(id), (e) => e.type === 'evaluation' && e.evaluation >= 60);
     const runner = runnerOf(before);
-    assert.ok(runner === cluster.address || runner === second.address, `the RUNNING event names its coordinator: ${runner}`);
-    const [victim, survivor] = runner === cluster.address ? [cluster.coordinator, second] : [second, cluster.coordinator];
+    const victim = coordinators.find((c) => c.address === runner)!;
+    assert.ok(victim, `the RUNNING event names its coordinator: ${runner}`);
+    const survivor = coordinators.find((c) => c !== victim)!;
     await victim.stop('SIGKILL');
     const rest = await collect(client(survivor.address).watch(id, { after: before.at(-1)!.seq }));
     const events = [...before, ...rest];
