@@ -17,6 +17,9 @@
  * - Events go to the stream `EDIFF_JOB_EVENTS`, subject `ediff.events.<id>`, numbered in the
  *   message. A coordinator that takes a job over reads its events first and numbers on; it leaves
  *   out the evaluations and previews the job had already sent, so watchers see each once.
+ * - A job that failed because a node was unreachable (every replica of an expert down at once)
+ *   goes back to the queue and resumes from its checkpoint after 1, 2, 4, 8, 16 s (QUEUED events
+ *   say so); only then is it failed.
  * - Cancelling: a queued job's record is set to cancelled; a running job's is marked and every
  *   coordinator hears `ediff.cancel.<id>` (the one running it stops it).
  * Everything is kept `keepMs` after its last change (the bucket's, store's and stream's max age).
@@ -55,6 +58,21 @@ const queueSubject = (priority: JobPriority) => `ediff.queue.${priority}`;
 const PULL_MS = 1000;
 /** A job whose coordinators died this many times is failed rather than handed on again. */
 const MAX_TAKEOVERS = 3;
+/**
+ * A job that failed because a node was unreachable or too slow (UNAVAILABLE, DEADLINE_EXCEEDED:
+ * every replica of an expert down at once, say) goes back to the queue to resume from its
+ * checkpoint after 1, 2, 4, 8, 16 s; failed after that.
+ */
+const MAX_RETRIES = 5;
+const RETRY_BASE_MS = 1000;
+const RETRYABLE: readonly number[] = [Status.UNAVAILABLE, Status.DEADLINE_EXCEEDED];
+
+/** Thrown to put a job back in the queue for `delayMs` (see MAX_RETRIES). */
+class RetryLater extends Error {
+  constructor(readonly delayMs: number) {
+    super(`retry in ${delayMs} ms`);
+  }
+}
 /** JetStream's error code for a stream at its message limit. */
 const STREAM_FULL = 10077;
 
@@ -93,6 +111,8 @@ interface JobRecord {
   finishedMs: number;
   /** How often a coordinator took it over after the one running it died. */
   takeovers: number;
+  /** How often it went back to the queue after a node failure (see MAX_RETRIES). */
+  retries: number;
 }
 
 /** What a job's stored events say: the last number, evaluation and preview step. */
@@ -196,6 +216,7 @@ export class DurableJobs implements JobApi {
       submittedMs: Date.now(),
       finishedMs: 0,
       takeovers: 0,
+      retries: 0,
     };
     await this.blobs.putBlob({ name: `request.${id}` }, encodeMessage('GenerateRequest', generateRequestToWire(request)));
     await this.kv.create(key, JSON.stringify(record));
@@ -349,7 +370,8 @@ export class DurableJobs implements JobApi {
       await this.runJob(key, record, resume, history, running, publish);
       message.ack();
     } catch (error) {
-      if (running.handBack) {
+      if (error instanceof RetryLater) message.nak(error.delayMs);
+      else if (running.handBack) {
         await this.update(key, (r) => (isEnded(r.state) ? r : { ...r, state: 'queued' })).catch(() => {});
         message.nak();
       } else {
@@ -404,6 +426,13 @@ export class DurableJobs implements JobApi {
       if (running.handBack) throw error;
       const cancelled = running.abort.signal.aborted;
       const status = toServiceError(error);
+      if (!cancelled && RETRYABLE.includes(status.code) && record.retries < MAX_RETRIES) {
+        const delayMs = RETRY_BASE_MS * 2 ** record.retries;
+        await this.update(key, (r) => ({ ...r, state: 'queued', progress, retries: r.retries + 1 }));
+        const message = `${status.details}; it goes back to the queue and resumes from its checkpoint in ${delayMs / 1000} s (retry ${record.retries + 1} of ${MAX_RETRIES})`;
+        await publish({ state: { state: 'JOB_STATE_QUEUED', code: status.code, message, queuePosition: 0 } });
+        throw new RetryLater(delayMs);
+      }
       await this.end(key, cancelled ? 'cancelled' : 'failed', cancelled ? null : { code: status.code, details: status.details }, publish);
     }
   }

@@ -28,8 +28,12 @@ export interface JobApi {
 
 export const STATE_NAMES = { queued: 'JOB_STATE_QUEUED', running: 'JOB_STATE_RUNNING', succeeded: 'JOB_STATE_SUCCEEDED', failed: 'JOB_STATE_FAILED', cancelled: 'JOB_STATE_CANCELLED' } as const satisfies Record<JobStateName, string>;
 
+/** Job ids are UUIDs, as SubmitJob gives them. */
+const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export const requireId = (id: string): string => {
   if (!id) throw new InvalidArgumentError('id', 'is missing');
+  if (!JOB_ID.test(id)) throw new InvalidArgumentError('id', `${JSON.stringify(id.slice(0, 80))} is not a job id (a UUID, as SubmitJob returns it)`);
   return id;
 };
 

@@ -15,6 +15,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { ediffProtos } from '../common/grpc/proto.ts';
 import { startServer } from '../common/grpc/server.ts';
+import { addCheckedService } from '../common/grpc/checked-service.ts';
 import { createRegistry } from '../common/metrics.ts';
 import { COMMON_OPTIONS, announceAndServe, drainMs, loadServedPack, log, parseFlags, natsAccess, port, serverTls } from '../common/process/node-process.ts';
 import { ClusterBackend, type NodeAddresses } from './backend.ts';
@@ -172,7 +173,7 @@ try {
   const server = await startServer(
     values.host,
     port(ROLE, 'port', values.port),
-    (s) => s.addService(ediffProtos().Coordinator.service, coordinatorHandlers(backend, jobs, store, durable ?? memoryJobApi(store), () => address, tokens)),
+    (s) => addCheckedService(s, ediffProtos().Coordinator.service, coordinatorHandlers(backend, jobs, store, durable ?? memoryJobApi(store), () => address, tokens)),
     { 'grpc.max_concurrent_streams': maxStreams },
     serverCredentials(tls),
   );

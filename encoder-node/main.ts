@@ -9,6 +9,7 @@ import type { EncoderNodeHandlers } from '../common/grpc/generated/ediff/v1/Enco
 import { microFromWire } from '../common/grpc/micro.ts';
 import { ediffProtos } from '../common/grpc/proto.ts';
 import { startServer } from '../common/grpc/server.ts';
+import { addCheckedService } from '../common/grpc/checked-service.ts';
 import { Status, toServiceError } from '../common/grpc/status.ts';
 import { conditioningToWire } from '../common/grpc/tensor.ts';
 import { LATENCY_BUCKETS, createRegistry, prom } from '../common/metrics.ts';
@@ -77,7 +78,7 @@ try {
   const pack = loadServedPack(ROLE, { ...values, pack: values.pack });
   const encoders = await EncoderEnsemble.load(pack);
   const registry = createRegistry(ROLE);
-  const server = await startServer(values.host, port(ROLE, 'port', values.port), (s) => s.addService(ediffProtos().EncoderNode.service, handlers(pack, encoders, registry)), {}, serverCredentials(tls));
+  const server = await startServer(values.host, port(ROLE, 'port', values.port), (s) => addCheckedService(s, ediffProtos().EncoderNode.service, handlers(pack, encoders, registry)), {}, serverCredentials(tls));
   const register = values.nats ? { nats: natsAccess(values)!, advertise: values.advertise, record: { role: 'encoder' as const, name: 'encoder', pack: pack.manifest.name, pack_hash: pack.hash, capacity: 1 } } : undefined;
   await announceAndServe({ role: ROLE, name: 'encoder', server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']), ...(register && { register }) }, () =>
     encoders.release(),

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { ediffProtos } from '../common/grpc/proto.ts';
 import { startServer } from '../common/grpc/server.ts';
+import { addCheckedService } from '../common/grpc/checked-service.ts';
 import { createRegistry } from '../common/metrics.ts';
 import { COMMON_OPTIONS, announceAndServe, drainMs, loadServedPack, log, parseFlags, port, waitFor, natsAccess, serverTls } from '../common/process/node-process.ts';
 import { serverCredentials } from '../common/grpc/tls.ts';
@@ -84,7 +85,7 @@ try {
   const server = await startServer(
     values.host,
     port(ROLE, 'port', values.port),
-    (s) => s.addService(ediffProtos().ExpertNode.service, expertNodeHandlers({ pack, spec, inputDims: model?.inputDims() ?? null, cache, scheduler, metrics })),
+    (s) => addCheckedService(s, ediffProtos().ExpertNode.service, expertNodeHandlers({ pack, spec, inputDims: model?.inputDims() ?? null, cache, scheduler, metrics })),
     {},
     serverCredentials(tls),
   );

@@ -13,6 +13,7 @@ import type { UpscaleRequest__Output } from '../common/grpc/generated/ediff/v1/U
 import { generatorFromWire, generatorToWire } from '../common/grpc/generator.ts';
 import { ediffProtos } from '../common/grpc/proto.ts';
 import { startServer } from '../common/grpc/server.ts';
+import { addCheckedService } from '../common/grpc/checked-service.ts';
 import { Status, toServiceError } from '../common/grpc/status.ts';
 import { conditioningFromWire, fromWire, toWire } from '../common/grpc/tensor.ts';
 import { LATENCY_BUCKETS, createRegistry, prom } from '../common/metrics.ts';
@@ -120,7 +121,7 @@ try {
   const pack = loadServedPack(ROLE, { ...values, pack: values.pack });
   const models = await loadStage(pack, values.stage);
   const registry = createRegistry(ROLE);
-  const server = await startServer(values.host, port(ROLE, 'port', values.port), (s) => s.addService(ediffProtos().SuperResolutionNode.service, handlers(pack, models, registry)), {}, serverCredentials(tls));
+  const server = await startServer(values.host, port(ROLE, 'port', values.port), (s) => addCheckedService(s, ediffProtos().SuperResolutionNode.service, handlers(pack, models, registry)), {}, serverCredentials(tls));
   const register = values.nats ? { nats: natsAccess(values)!, advertise: values.advertise, record: { role: 'sr' as const, name: models.stage, pack: pack.manifest.name, pack_hash: pack.hash, capacity: 1 } } : undefined;
   await announceAndServe({ role: ROLE, name: models.stage, server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']), ...(register && { register }) }, () => models.release());
 } catch (error) {

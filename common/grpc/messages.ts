@@ -1,5 +1,6 @@
 /**
- * ediff.v1 messages as protobuf bytes outside gRPC (a durable job's request and events in NATS),
+ * ediff.v1 messages as protobuf bytes outside gRPC (a durable job's request and events in NATS; the
+ * chaos run's fuzzed requests),
  * with protobufjs, the library under proto-loader: the objects are those of the gRPC handlers (the
  * LOADER_OPTIONS conversions), so a stored message reads back as the wire gave it.
  */
@@ -7,10 +8,12 @@ import protobuf from 'protobufjs';
 import { LOADER_OPTIONS, PROTO_DIR } from './proto.ts';
 import type { GenerateRequest, GenerateRequest__Output } from './generated/ediff/v1/GenerateRequest.ts';
 import type { JobEvent, JobEvent__Output } from './generated/ediff/v1/JobEvent.ts';
+import type { SubmitJobRequest, SubmitJobRequest__Output } from './generated/ediff/v1/SubmitJobRequest.ts';
 
 interface Messages {
   GenerateRequest: [GenerateRequest, GenerateRequest__Output];
   JobEvent: [JobEvent, JobEvent__Output];
+  SubmitJobRequest: [SubmitJobRequest, SubmitJobRequest__Output];
 }
 
 let root: protobuf.Root | null = null;

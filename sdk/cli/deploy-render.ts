@@ -23,7 +23,7 @@ const TLS_COMPONENT = fileURLToPath(new URL('../../deploy/components/tls/', impo
 const REFERENCE_DEPLOYMENTS = ['expert-high', 'expert-middle', 'expert-low', 'sr256', 'sr1024'];
 const REFERENCE_AUTOSCALERS = ['expert-high', 'expert-middle', 'expert-low'];
 /** The flags deploy/components/tls adds (kept in step with its kustomization.yaml; the deploy test renders both). */
-const COMPONENT_TLS_ARGS = ['--tls-cert=/tls/tls.crt', '--tls-key=/tls/tls.key'];
+const COMPONENT_TLS_ARGS = ['--tls-cert=/tls/tls.crt', '--tls-key=/tls/tls.key', '--nats-ca=/tls/ca.crt', '--nats-user=ediff'];
 const COMPONENT_NODE_ARGS = ['--tls-client-ca=/tls/ca.crt'];
 const COMPONENT_COORDINATOR_ARGS = ['--tokens=/tokens/tokens.json', '--node-ca=/tls/ca.crt', '--node-cert=/tls/tls.crt', '--node-key=/tls/tls.key'];
 const NODE_PORT = 7000;
@@ -160,7 +160,8 @@ const RENDER_USAGE = `usage: ediff deploy render --pack DIR [--refiner DIR [--re
 Writes a kustomize overlay over deploy/base for the pack (default into deploy/overlays/PACK):
 one Deployment and autoscaler per base expert, the decode and SR stages, GPU requests, the pack
 mounted read-only; with --tls, deploy/components/tls too (TLS and tokens on the public API,
-mutual TLS to the nodes, from the Secrets ediff-tls and ediff-tokens). Render it with
+mutual TLS to the nodes, NATS over TLS with a password, from the Secrets ediff-tls, ediff-tokens
+and ediff-nats). Render it with
 'kubectl kustomize DIR', apply with 'kubectl apply -k DIR'.`;
 
 export async function deployRenderCommand(args: string[]): Promise<void> {

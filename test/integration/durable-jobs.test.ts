@@ -2,11 +2,13 @@
  * Durable jobs (coordinators started with --nats) on a real nats-server with two coordinators:
  * any coordinator answers for any job; a client job id is idempotent across them; cancelling on
  * one stops the job the other runs; the queue's limit gives RESOURCE_EXHAUSTED with a hint; a job
- * whose coordinator drains (SIGTERM) or is killed (-9) completes on the other, resumed from its
- * checkpoint, with the bytes of an undisturbed run and no event lost or repeated.
+ * whose coordinator drains (SIGTERM) or is killed (-9) completes on the other, and one whose
+ * expert node dies waits in the queue for a replica, each resumed from its checkpoint, with the
+ * bytes of an undisturbed run and no event lost or repeated.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as grpc from '@grpc/grpc-js';
 import { packFlags, loadPack } from '../../common/pack/load.ts';
 import { EdiffClient, EdiffError, type GenerateRequest, type JobEvent } from '../../sdk/client.ts';
 import { startLocalCluster, startNodeProcess, type ClusterProcess, type LocalCluster } from '../../sdk/local-cluster.ts';
@@ -35,6 +37,8 @@ describe('durable jobs: two coordinators over JetStream', () => {
   let cluster: LocalCluster;
   /** The coordinators now: the cluster's and a second one, each replaced when a test stops it. */
   const coordinators: ClusterProcess[] = [];
+  /** Nodes started in place of killed ones. */
+  const replacements: ClusterProcess[] = [];
   const clients = new Map<string, EdiffClient>();
   const client = (address: string) => clients.get(address) ?? clients.set(address, new EdiffClient(address)).get(address)!;
   // Short ack deadline and frequent checkpoints, so that a takeover is quick; one job per
@@ -65,6 +69,7 @@ describe('durable jobs: two coordinators over JetStream', () => {
   after(async () => {
     for (const c of clients.values()) c.close();
     await Promise.all(coordinators.map((c) => c.stop()));
+    await Promise.all(replacements.map((n) => n.stop()));
     await cluster?.stop();
     await nats?.stop();
     pack.remove();
@@ -92,6 +97,17 @@ describe('durable jobs: two coordinators over JetStream', () => {
     }
   });
 
+  test('undecodable requests and ids that are not job ids are INVALID_ARGUMENT, unknown jobs NOT_FOUND', async () => {
+    await assert.rejects(a.getJob('job.>'), (e: EdiffError) => e.codeName === 'INVALID_ARGUMENT' && /not a job id/.test(e.details));
+    await assert.rejects(b.getJob('0b7a9c1e-0000-4000-8000-000000000000'), (e: EdiffError) => e.codeName === 'NOT_FOUND');
+    // A SubmitJobRequest whose bytes are not protobuf: a length that runs past the end.
+    const raw = new (grpc.makeGenericClientConstructor({ SubmitJob: { path: '/ediff.v1.Coordinator/SubmitJob', requestStream: false, responseStream: false, requestSerialize: (x: Buffer) => x, requestDeserialize: (x: Buffer) => x, responseSerialize: (x: Buffer) => x, responseDeserialize: (x: Buffer) => x } }, 'Coordinator'))(coordinators[0]!.address, grpc.credentials.createInsecure());
+    const error = await new Promise<grpc.ServiceError | null>((resolve) => (raw as unknown as { SubmitJob: (b: Buffer, cb: (e: grpc.ServiceError | null) => void) => void }).SubmitJob(Buffer.from([0x0a, 0x7f, 0x01]), resolve));
+    raw.close();
+    assert.equal(error?.code, grpc.status.INVALID_ARGUMENT);
+    assert.match(error!.details, /not a valid protobuf message for \/ediff.v1.Coordinator\/SubmitJob/);
+  });
+
   test('cancelling on one coordinator stops the job wherever it runs; the queue limit gives RESOURCE_EXHAUSTED with a hint', async () => {
     // Two run (one per coordinator) and one waits: the queue holds three.
     const ids = [];
@@ -114,6 +130,24 @@ describe('durable jobs: two coordinators over JetStream', () => {
       assert.ok(end.type === 'state' && end.state === 'cancelled', `job ${id} ends cancelled`);
       assert.equal((await a.getJob(id)).state, 'cancelled');
     }
+  });
+
+  test('a job whose only expert replica dies goes back to the queue and resumes from its checkpoint once a replica is back: the same bytes', async () => {
+    const request = { prompt: '', seed: 13, steps: 300 };
+    const reference = await b.generateImage(request);
+    const { id } = await submitWhenRoom(a, request);
+    const events = await collect(b.watch(id), (e) => e.type === 'evaluation' && e.evaluation >= 40);
+    const high = cluster.nodes.find((p) => p.role === 'expert-node' && p.name === 'high')!;
+    await high.stop('SIGKILL');
+    const retried = await collect(b.watch(id, { after: events.at(-1)!.seq }), (e) => e.type === 'state' && e.state === 'queued');
+    const back = retried.at(-1)!;
+    assert.ok(back.type === 'state' && /expert high is unavailable.*goes back to the queue and resumes from its checkpoint in 1 s \(retry 1 of 5\)/.test(back.message), JSON.stringify(back));
+    replacements.push(await startNodeProcess('expert-node', [...packFlags(loadPack(pack.dir).location), '--expert', 'high', '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--nats', nats.url]));
+    const rest = await collect(b.watch(id, { after: back.seq }));
+    const all = [...events, ...retried, ...rest];
+    assert.deepEqual(all.map((e) => e.seq), all.map((_, i) => i + 1), 'no event lost or repeated');
+    const last = all.at(-1)!;
+    assert.ok(last.type === 'result' && last.png.equals(reference.png), `the bytes of an undisturbed run (ended: ${JSON.stringify(last).slice(0, 300)})`);
   });
 
   test('SIGTERM on the coordinator running a job hands it back at once: the other resumes it from its checkpoint, with the same bytes', async () => {

@@ -86,10 +86,13 @@ test('ediff deploy render writes an overlay over deploy/base for a pack: one Dep
     const { stdout } = await run('kubectl', ['kustomize', out.dir]);
     const all = parseAllDocuments(stdout).map((d) => d.toJS() as Resource & { spec: { replicas?: number; minReplicas?: number; template?: { spec: { volumes?: { persistentVolumeClaim?: { claimName: string; readOnly: boolean } }[] } } } });
     const deployments = all.filter((r) => r.kind === 'Deployment');
-    assert.deepEqual(deployments.map((d) => d.metadata.name).sort(), ['coordinator', 'decode', 'encoder', 'expert-base', 'expert-refiner', 'nats'], "the reference pack's experts and SR stages are gone");
+    assert.deepEqual(deployments.map((d) => d.metadata.name).sort(), ['coordinator', 'decode', 'encoder', 'expert-base', 'expert-refiner'], "the reference pack's experts and SR stages are gone");
+    const nats = all.find((r) => r.kind === 'StatefulSet' && r.metadata.name === 'nats') as (Resource & { spec: { volumeClaimTemplates?: { metadata: { name: string } }[] } }) | undefined;
+    assert.deepEqual(nats?.spec.volumeClaimTemplates?.map((v) => v.metadata.name), ['data'], 'NATS keeps durable jobs on a volume');
     assert.deepEqual(all.filter((r) => r.kind === 'HorizontalPodAutoscaler').map((h) => [h.metadata.name, h.spec.scaleTargetRef!.name, h.spec.minReplicas]), [['expert-base', 'expert-base', 4], ['expert-refiner', 'expert-refiner', 1]]);
     const byName = new Map(deployments.map((d) => [d.metadata.name, d]));
     assert.equal(byName.get('expert-base')!.spec.replicas, 4);
+    assert.equal(byName.get('coordinator')!.spec.replicas, 2, 'two coordinators: either runs any durable job');
     for (const name of ['coordinator', 'encoder', 'expert-base', 'expert-refiner', 'decode']) {
       const d = byName.get(name)!;
       const c = d.spec.template!.spec.containers[0]! as Container & { volumeMounts: { mountPath: string; readOnly: boolean }[]; resources?: { limits?: Record<string, number> } };
@@ -104,7 +107,7 @@ test('ediff deploy render writes an overlay over deploy/base for a pack: one Dep
     assert.equal(flag(byName.get('expert-refiner')!.spec.template!.spec.containers[0]!.args, '--expert'), 'refiner');
     assert.equal(flag(byName.get('decode')!.spec.template!.spec.containers[0]!.args, '--stage'), 'decode');
     // Every flag is one the programs accept.
-    for (const d of deployments.filter((x) => x.metadata.name !== 'nats')) {
+    for (const d of deployments) {
       const args = d.spec.template!.spec.containers[0]!.args;
       await run(process.execPath, ['--import', 'tsx', new URL(args[0]!, root).pathname, ...args.slice(1), '--help']);
     }
@@ -123,9 +126,11 @@ test('deploy render --tls adds deploy/components/tls: TLS and tokens on the publ
     for (const [name, text] of Object.entries(renderOverlay(pack, out.dir, { replicas: {}, mountPath: '/models', claim: 'sdxl', gpu: false, tls: true }))) writeFileSync(path.join(out.dir, name), text);
     const { stdout } = await run('kubectl', ['kustomize', out.dir]);
     type Pod = { volumes: { name: string; secret?: { secretName: string } }[]; containers: (Container & { readinessProbe: unknown })[] };
-    const deployments = parseAllDocuments(stdout)
-      .map((d) => d.toJS() as Resource & { spec: { template?: { spec: Pod } } })
-      .filter((r) => r.kind === 'Deployment' && r.metadata.name !== 'nats');
+    const resources = parseAllDocuments(stdout).map((d) => d.toJS() as Resource & { spec: { template?: { spec: Pod } } });
+    const deployments = resources.filter((r) => r.kind === 'Deployment');
+    const nats = resources.find((r) => r.kind === 'StatefulSet' && r.metadata.name === 'nats')!.spec.template!.spec;
+    assert.ok(['--tls', '--tlscert=/tls/tls.crt', '--tlskey=/tls/tls.key', '--user=ediff', '--pass=$(NATS_PASSWORD)'].every((a) => nats.containers[0]!.args.includes(a)), 'NATS serves TLS and wants a user and password');
+    assert.ok(nats.volumes.some((v) => v.secret?.secretName === 'ediff-tls'));
     assert.deepEqual(deployments.map((d) => d.metadata.name).sort(), ['coordinator', 'decode', 'encoder', 'expert-base', 'expert-refiner']);
     for (const d of deployments) {
       const pod = d.spec.template!.spec;
@@ -136,6 +141,9 @@ test('deploy render --tls adds deploy/components/tls: TLS and tokens on the publ
       else assert.ok(args.includes('--tls-client-ca=/tls/ca.crt'), `${name} requires a client certificate`);
       assert.deepEqual(pod.containers[0]!.readinessProbe, { tcpSocket: { port: 'grpc' } }, `${name}: kubelet's gRPC probe speaks plaintext only`);
       assert.ok(pod.volumes.some((v) => v.secret?.secretName === 'ediff-tls'), `${name} mounts ediff-tls`);
+      assert.ok(args.includes('--nats-ca=/tls/ca.crt') && args.includes('--nats-user=ediff'), `${name} connects to NATS over TLS as ediff`);
+      const env = (pod.containers[0] as { env?: { name: string; valueFrom?: { secretKeyRef?: { name: string } } }[] }).env ?? [];
+      assert.equal(env.find((e) => e.name === 'EDIFF_NATS_PASSWORD')?.valueFrom?.secretKeyRef?.name, 'ediff-nats', `${name} takes NATS's password from the Secret ediff-nats`);
       await run(process.execPath, ['--import', 'tsx', new URL(args[0]!, root).pathname, ...args.slice(1), '--help']);
     }
   } finally {
