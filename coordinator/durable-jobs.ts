@@ -34,7 +34,7 @@ import { InvalidArgumentError, NodeUnavailableError, ResourceExhaustedError } fr
 import { generateRequestFromWire, generateRequestToWire, type GenerateCall } from '../common/grpc/generate-request.ts';
 import type { GenerateResult as WireResult } from '../common/grpc/generated/ediff/v1/GenerateResult.ts';
 import type { Job } from '../common/grpc/generated/ediff/v1/Job.ts';
-import type { JobEvent } from '../common/grpc/generated/ediff/v1/JobEvent.ts';
+import type { JobEvent, JobEvent__Output } from '../common/grpc/generated/ediff/v1/JobEvent.ts';
 import { decodeMessage, encodeMessage } from '../common/grpc/messages.ts';
 import { Status, toServiceError } from '../common/grpc/status.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../common/pipeline/checkpoint-codec.ts';
@@ -42,7 +42,7 @@ import type { JobCheckpoint } from '../common/pipeline/job.ts';
 import { JOB_PRIORITIES, type JobPriority } from '../common/pipeline/request.ts';
 import { log } from '../common/process/node-process.ts';
 import type { Tenant } from './auth.ts';
-import { requireId, STATE_NAMES, unknownJob, type JobApi } from './job-api.ts';
+import { jobToWire, requireId, unknownJob, type JobApi } from './job-api.ts';
 import type { JobRunner, JobStateName } from './job-store.ts';
 import { TenantQuotas } from './quotas.ts';
 
@@ -496,7 +496,7 @@ export class DurableJobs implements JobApi {
     }
   }
 
-  private async lastEvent(id: string): Promise<JobEvent | null> {
+  private async lastEvent(id: string): Promise<JobEvent__Output | null> {
     const m = await this.jsm.streams.getMessage(EVENTS_STREAM, { last_by_subj: eventsSubject(id) });
     return m ? decodeMessage('JobEvent', m.data) : null;
   }
@@ -523,26 +523,14 @@ export class DurableJobs implements JobApi {
 
   private async toWire(r: JobRecord): Promise<Job> {
     const last = await this.lastEvent(r.id);
-    const p = last?.evaluation && r.state === 'running' ? last.evaluation : r.progress;
     const png = r.result ? await this.blobs.getBlob(`result.${r.id}`) : null;
-    return {
-      id: r.id,
-      clientJobId: r.clientJobId,
-      state: STATE_NAMES[r.state],
+    return jobToWire({
+      ...r,
       queuePosition: r.state === 'queued' ? await this.queuePosition(r) : 0,
-      evaluation: p.evaluation,
-      evaluations: p.evaluations,
-      stage: p.stage,
-      step: p.step,
-      steps: p.steps,
-      expert: p.expert,
-      ...(r.result && { result: { ...r.result, png: png ?? new Uint8Array() } }),
-      errorCode: r.error?.code ?? 0,
-      errorMessage: r.error?.details ?? '',
-      submittedMs: r.submittedMs,
-      finishedMs: r.finishedMs,
+      progress: last?.evaluation && r.state === 'running' ? last.evaluation : r.progress,
+      result: r.result && { ...r.result, png: png ?? new Uint8Array() },
       lastSeq: Number(last?.seq ?? 0),
-    };
+    });
   }
 
   /** Jobs ahead of a queued one, about: those its queue delivered since, and for a batch job every waiting interactive one. */

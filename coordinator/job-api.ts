@@ -7,6 +7,7 @@
 import { InvalidArgumentError, NotFoundError } from '../common/errors.ts';
 import type { GenerateCall } from '../common/grpc/generate-request.ts';
 import type { Job } from '../common/grpc/generated/ediff/v1/Job.ts';
+import type { GenerateResult } from '../common/grpc/generated/ediff/v1/GenerateResult.ts';
 import type { JobEvent } from '../common/grpc/generated/ediff/v1/JobEvent.ts';
 import type { Tenant } from './auth.ts';
 import type { JobStateName, JobStore, StoredJob } from './job-store.ts';
@@ -26,7 +27,7 @@ export interface JobApi {
   watch(id: string, after: number, tenant: Tenant, onEvent: (event: JobEvent) => void, signal: AbortSignal): Promise<void>;
 }
 
-export const STATE_NAMES = { queued: 'JOB_STATE_QUEUED', running: 'JOB_STATE_RUNNING', succeeded: 'JOB_STATE_SUCCEEDED', failed: 'JOB_STATE_FAILED', cancelled: 'JOB_STATE_CANCELLED' } as const satisfies Record<JobStateName, string>;
+const STATE_NAMES = { queued: 'JOB_STATE_QUEUED', running: 'JOB_STATE_RUNNING', succeeded: 'JOB_STATE_SUCCEEDED', failed: 'JOB_STATE_FAILED', cancelled: 'JOB_STATE_CANCELLED' } as const satisfies Record<JobStateName, string>;
 
 /** Job ids are UUIDs, as SubmitJob gives them. */
 const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -39,6 +40,43 @@ export const requireId = (id: string): string => {
 
 export const unknownJob = (id: string) => new NotFoundError(`no job ${id} (unknown, or ended and no longer kept)`);
 
+/** What the API shows of a job, wherever it is kept. */
+export interface JobView {
+  id: string;
+  clientJobId: string;
+  state: JobStateName;
+  queuePosition: number;
+  progress: { evaluation: number; evaluations: number; stage: string; step: number; steps: number; expert: string };
+  /** Succeeded: the result, with its PNG. */
+  result: GenerateResult | null;
+  error: { code: number; details: string } | null;
+  submittedMs: number;
+  finishedMs: number;
+  lastSeq: number;
+}
+
+export function jobToWire(v: JobView): Job {
+  const p = v.progress;
+  return {
+    id: v.id,
+    clientJobId: v.clientJobId,
+    state: STATE_NAMES[v.state],
+    queuePosition: v.queuePosition,
+    evaluation: p.evaluation,
+    evaluations: p.evaluations,
+    stage: p.stage,
+    step: p.step,
+    steps: p.steps,
+    expert: p.expert,
+    ...(v.result && { result: v.result }),
+    errorCode: v.error?.code ?? 0,
+    errorMessage: v.error?.details ?? '',
+    submittedMs: v.submittedMs,
+    finishedMs: v.finishedMs,
+    lastSeq: v.lastSeq,
+  };
+}
+
 /** The job API over this process's JobStore. */
 export function memoryJobApi(store: JobStore): JobApi {
   const found = (id: string, tenant: Tenant): StoredJob => {
@@ -46,27 +84,7 @@ export function memoryJobApi(store: JobStore): JobApi {
     if (!job) throw unknownJob(id);
     return job;
   };
-  const toWire = (job: StoredJob): Job => {
-    const p = job.progress;
-    return {
-      id: job.id,
-      clientJobId: job.clientJobId,
-      state: STATE_NAMES[job.state],
-      queuePosition: job.state === 'queued' ? store.queuePosition(job) : 0,
-      evaluation: p.evaluation,
-      evaluations: p.evaluations,
-      stage: p.stage,
-      step: p.step,
-      steps: p.steps,
-      expert: p.expert,
-      ...(job.result && { result: job.result }),
-      errorCode: job.error?.code ?? 0,
-      errorMessage: job.error?.details ?? '',
-      submittedMs: job.submittedMs,
-      finishedMs: job.finishedMs,
-      lastSeq: job.events.length,
-    };
-  };
+  const toWire = (job: StoredJob): Job => jobToWire({ ...job, queuePosition: job.state === 'queued' ? store.queuePosition(job) : 0, lastSeq: job.events.length });
   return {
     submit: async (request, clientJobId, tenant) => {
       const { job, existing } = store.submit(request, clientJobId, tenant);
