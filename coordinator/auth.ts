@@ -43,8 +43,13 @@ export class Tokens {
   /** The caller's tenant, from its `authorization: Bearer TOKEN` metadata. */
   authenticate(metadata: grpc.Metadata): Tenant {
     const header = metadata.get('authorization')[0];
+    return this.authenticateHeader(header === undefined ? undefined : String(header));
+  }
+
+  /** The caller's tenant, from an `authorization` header's value (gRPC metadata or HTTP). */
+  authenticateHeader(header: string | undefined): Tenant {
     if (header === undefined) throw new UnauthenticatedError('missing credentials: send "authorization: Bearer TOKEN"');
-    const match = /^Bearer (.+)$/.exec(String(header));
+    const match = /^Bearer (.+)$/.exec(header);
     if (!match) throw new UnauthenticatedError('the authorization header must be "Bearer TOKEN"');
     const given = digest(match[1]!);
     let found: Tenant | null = null;

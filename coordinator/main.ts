@@ -28,7 +28,8 @@ import { jobRunner } from './job-service.ts';
 import { JobStore } from './job-store.ts';
 import { memoryJobApi } from './job-api.ts';
 import { DurableJobs } from './durable-jobs.ts';
-import { Tokens } from './auth.ts';
+import { OPEN_TENANT, Tokens } from './auth.ts';
+import { startHttpApi } from './http-api.ts';
 import { nodeCredentials, serverCredentials } from '../common/grpc/tls.ts';
 
 const ROLE = 'coordinator';
@@ -39,6 +40,7 @@ const USAGE = `usage: coordinator --pack DIR (--nats URL | --nodes FILE | --enco
                    [--job-threads N] [--max-running N] [--max-queued N] [--keep-jobs-s N] [--max-kept-jobs N] [--max-kept-mb N]
                    [--max-streams-per-connection N] [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--tokens FILE]
                    [--node-ca FILE --node-cert FILE --node-key FILE] [--insecure] [--drain-s N] [--ack-wait-s N] [--checkpoint-every N]
+                   [--http-port N]
 
   --nats URL              discover nodes in the NATS registry (static addresses may be given too), and keep
                           the job API's jobs in JetStream: durable, run by any coordinator, resumed after a crash
@@ -57,7 +59,9 @@ const USAGE = `usage: coordinator --pack DIR (--nats URL | --nodes FILE | --enco
   --drain-s N             on SIGTERM, how long running jobs may take to finish (default 30); with --nats, the
                           job API's jobs go back to the queue at once, to resume elsewhere from their checkpoints
   --ack-wait-s N          with --nats: a job whose coordinator gave no sign of life for this long goes to another (default 30)
-  --checkpoint-every N    with --nats: a job's checkpoint every N base steps, and at every stage boundary (default 5)`;
+  --checkpoint-every N    with --nats: a job's checkpoint every N base steps, and at every stage boundary (default 5)
+  --http-port N           also serve the HTTP API (OpenAI's images API, /v1/models, /healthz, /readyz) on --host:N
+                          (0: any free port); HTTPS with --tls-cert, the same tokens as gRPC`;
 
 const values = parseFlags(ROLE, USAGE, () =>
   parseArgs({
@@ -82,6 +86,7 @@ const values = parseFlags(ROLE, USAGE, () =>
       'node-key': { type: 'string' },
       'ack-wait-s': { type: 'string', default: '30' },
       'checkpoint-every': { type: 'string', default: '5' },
+      'http-port': { type: 'string' },
     },
     strict: true,
   }),
@@ -178,15 +183,30 @@ try {
     serverCredentials(tls),
   );
   address = server.address;
+  const authenticateHeader = (header: string | undefined) => (tokens ? tokens.authenticateHeader(header) : OPEN_TENANT);
+  let draining = false;
+  const http =
+    values['http-port'] === undefined
+      ? null
+      : await startHttpApi(values.host, port(ROLE, 'http-port', values['http-port']), {
+          manifest: pack.manifest,
+          store,
+          authenticate: authenticateHeader,
+          registry,
+          ready: () => !draining,
+          tls: tls && { cert: readFileSync(tls.cert), key: readFileSync(tls.key) },
+        });
   // Draining: new jobs are refused (UNAVAILABLE); durable jobs go back to the queue at once, the
   // others (running and queued) finish within --drain-s.
   const drain = async (ms: number) => {
+    draining = true;
     const handedBack = (await durable?.drain()) ?? 0;
     if (handedBack > 0) log(ROLE, `drain: ${handedBack} running jobs went back to the queue; other coordinators resume them from their checkpoints`);
     const cancelled = await store.drain(ms);
     if (cancelled > 0) log(ROLE, `drain: ${cancelled} jobs were still running or queued after ${ms / 1000} s; they were cancelled`);
   };
-  await announceAndServe({ role: ROLE, name: pack.manifest.name, server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']), drain, drainMs: drainMs(ROLE, values['drain-s']) }, async () => {
+  await announceAndServe({ role: ROLE, name: pack.manifest.name, server, registry, host: values.host, metricsPort: port(ROLE, 'metrics-port', values['metrics-port']), drain, drainMs: drainMs(ROLE, values['drain-s']), ...(http && { http: http.address }) }, async () => {
+    await http?.app.close();
     await discovery?.stop();
     await durable?.close();
     await jobs.close();

@@ -116,6 +116,8 @@ export interface ReadyMessage {
   name: string;
   address: string;
   metrics: string;
+  /** The coordinator's HTTP API, when it serves one. */
+  http?: string;
 }
 
 /** How a node registers for discovery (see common/discovery.ts). */
@@ -145,7 +147,7 @@ export async function waitFor(done: () => boolean, ms: number): Promise<boolean>
  * `onStop`, e.g. releasing model sessions).
  */
 export async function announceAndServe(
-  o: { role: string; name: string; server: RunningServer; registry: Registry; host: string; metricsPort: number; register?: Registration; drain?: (ms: number) => Promise<void>; drainMs?: number },
+  o: { role: string; name: string; server: RunningServer; registry: Registry; host: string; metricsPort: number; register?: Registration; drain?: (ms: number) => Promise<void>; drainMs?: number; http?: string },
   onStop: () => Promise<void> = async () => {},
 ): Promise<MetricsServer> {
   const metrics = await serveMetrics(o.registry, o.host, o.metricsPort);
@@ -160,7 +162,7 @@ export async function announceAndServe(
         o.register.load,
       )
     : null;
-  const ready: ReadyMessage = { event: 'ready', role: o.role, name: o.name, address: o.server.address, metrics: metrics.address };
+  const ready: ReadyMessage = { event: 'ready', role: o.role, name: o.name, address: o.server.address, metrics: metrics.address, ...(o.http && { http: o.http }) };
   process.stdout.write(JSON.stringify(ready) + '\n');
   log(o.role, `${o.name} serving on ${o.server.address}, metrics on http://${metrics.address}/metrics${registration ? `, registered at ${o.register!.nats.url}` : ''}`);
   let stopping = false;

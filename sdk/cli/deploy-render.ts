@@ -129,7 +129,7 @@ export function renderOverlay(pack: Pack, outDir: string, o: RenderOptions): Rec
   });
   // These patches replace the containers' args whole, after deploy/components/tls has added its flags: with --tls, they carry them again.
   const tlsArgs = (role: 'coordinator' | 'node') => (!o.tls ? [] : role === 'coordinator' ? [...COMPONENT_TLS_ARGS, ...COMPONENT_COORDINATOR_ARGS] : [...COMPONENT_TLS_ARGS, ...COMPONENT_NODE_ARGS]);
-  const coordinator = repoint('coordinator', 'coordinator', ['coordinator/main.ts', ...packArgs, '--nats', NATS, '--host', '0.0.0.0', '--insecure', '--port', '50051', '--metrics-port', String(METRICS_PORT), '--job-threads', '2', ...tlsArgs('coordinator')], {});
+  const coordinator = repoint('coordinator', 'coordinator', ['coordinator/main.ts', ...packArgs, '--nats', NATS, '--host', '0.0.0.0', '--insecure', '--port', '50051', '--metrics-port', String(METRICS_PORT), '--job-threads', '2', '--http-port', '8080', ...tlsArgs('coordinator')], {});
   const encoder = repoint('encoder', 'encoder', ['encoder-node/main.ts', ...packArgs, '--nats', NATS, '--host', '0.0.0.0', '--insecure', '--advertise', '$(POD_IP)', '--port', String(NODE_PORT), '--metrics-port', String(METRICS_PORT), ...tlsArgs('node')], {
     ...gpu,
     env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }, ...gpuEnv],

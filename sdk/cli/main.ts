@@ -86,6 +86,7 @@ generate options:
 cluster up options:
       --port N              the coordinator's port (default 50051; 0 = any free port)
       --host H              the address every process binds (default 127.0.0.1)
+      --http-port N         the coordinator's HTTP API (OpenAI's images API; default 8080, or any free port with --port 0)
       --replicas N          expert nodes per base expert (default 1)
       --nats URL            register the nodes in NATS and let the coordinator discover them
       --pack DIR|NAME       as above (and --refiner DIR, --refiner-at F)
@@ -277,6 +278,7 @@ async function clusterUp(args: string[]): Promise<void> {
     args,
     options: {
       port: { type: 'string', default: '50051' },
+      'http-port': { type: 'string' },
       host: { type: 'string', default: '127.0.0.1' },
       ...PACK_OPTIONS,
       replicas: { type: 'string', default: '1' },
@@ -289,6 +291,7 @@ async function clusterUp(args: string[]): Promise<void> {
   if (values.help) return void console.log(USAGE);
   const port = number('port', values.port, true)!;
   const replicas = number('replicas', values.replicas, true)!;
+  const httpPort = number('http-port', values['http-port'] ?? (port === 0 ? '0' : '8080'), true)!;
   if (replicas < 1) throw new UsageError(`--replicas must be at least 1, got ${replicas}`);
   let giveUp = () => {};
   const gaveUp = new Promise<void>((resolve) => (giveUp = resolve));
@@ -297,6 +300,7 @@ async function clusterUp(args: string[]): Promise<void> {
     host: values.host,
     port,
     replicas,
+    coordinatorArgs: ['--http-port', String(httpPort)],
     ...(values.nats && { nats: values.nats }),
     ...(values.verbose && { log: (line: string) => process.stderr.write(`${line}\n`) }),
     // A child that dies is restarted on its address; one that keeps dying ends the cluster, with a clear line and exit code 1.
@@ -311,6 +315,7 @@ async function clusterUp(args: string[]): Promise<void> {
   for (const n of cluster.nodes) process.stderr.write(`  ${n.role.padEnd(12)} ${n.name.padEnd(8)} ${n.address.padEnd(21)} metrics http://${n.metrics}/metrics  pid ${n.pid}\n`);
   process.stderr.write(`  ${'coordinator'.padEnd(12)} ${''.padEnd(8)} ${cluster.address.padEnd(21)} metrics http://${cluster.coordinator.metrics}/metrics  pid ${cluster.coordinator.pid}\n`);
   console.log(`coordinator listening on ${cluster.address}`);
+  console.log(`HTTP API (OpenAI images) on http://${cluster.coordinator.http}/v1`);
   const stopped = await Promise.race([
     new Promise<'signal'>((resolve) => {
       process.once('SIGINT', () => resolve('signal'));

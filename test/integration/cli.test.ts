@@ -33,17 +33,19 @@ async function clusterUp(...args: string[]) {
     const code = await new Promise((resolve) => (up.exitCode !== null ? resolve(up.exitCode) : up.once('exit', resolve)));
     assert.equal(code, 0, 'cluster up stops cleanly on SIGTERM');
   };
+  let http = '';
   const address = await new Promise<string>((resolve, reject) => {
     createInterface({ input: up.stdout! }).on('line', (line) => {
       const m = /^coordinator listening on (\S+)$/.exec(line);
       if (m) resolve(m[1]!);
+      http = /^HTTP API \(OpenAI images\) on (\S+)$/.exec(line)?.[1] ?? http;
     });
     up.once('exit', (code) => reject(new Error(`cluster up exited with ${code}`)));
   }).catch(async (error) => {
     await stop().catch(() => {});
     throw error;
   });
-  return { address, stop };
+  return { address, http: () => http, stop };
 }
 
 async function readPicture(file: string) {
@@ -83,6 +85,8 @@ test('ediff cluster up keeps a cluster running for --coordinator and status, and
     assert.ok(readFileSync(out).equals(readFileSync(path.join(work.dir, 'x.png'))), 'the same PNG as the first test');
     const status = await ediff('status', '--coordinator', up.address);
     assert.equal(status.code, 0, status.stderr);
+    const models = (await (await fetch(`${up.http()}/models`)).json()) as { data: { id: string }[] };
+    assert.deepEqual(models.data.map((m) => m.id), ['reference'], 'cluster up serves the HTTP API too, at the URL it printed');
     assert.match(status.stdout, /expert\s+high\s+127\.0\.0\.1:\d+\s+SERVING/);
     assert.equal(status.stdout.match(/expert\s+high\s/g)?.length, 2, 'two replicas of each expert');
     assert.equal(status.stdout.match(/SERVING/g)?.length, 9);

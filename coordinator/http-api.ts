@@ -1,0 +1,240 @@
+/**
+ * The coordinator's HTTP API (`--http-port`), with fastify: OpenAI's images API over the same
+ * jobs, tokens and tenants as gRPC.
+ *
+ *   POST /v1/images/generations   OpenAI-compatible (b64_json or url); ediff's fields beside
+ *                                 OpenAI's: negative_prompt, seed, num_inference_steps,
+ *                                 guidance_scale, sampler (as vLLM-Omni and SGLang name them)
+ *   GET  /v1/images/files/:name   an image answered as a url, kept an hour
+ *   GET  /v1/models               the served pack
+ *   GET  /healthz, /readyz
+ *
+ * Errors have OpenAI's shape, {"error": {"message", "type", "param", "code"}}, with the HTTP code
+ * of their gRPC status (400, 401, 403, 404, 429 with retry-after, 503, ...).
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { Registry } from 'prom-client';
+import sharp from 'sharp';
+import { InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '../common/errors.ts';
+import type { GenerateCall } from '../common/grpc/generate-request.ts';
+import type { GenerateResult as WireResult } from '../common/grpc/generated/ediff/v1/GenerateResult.ts';
+import { Status, toServiceError } from '../common/grpc/status.ts';
+import { LATENCY_BUCKETS, prom } from '../common/metrics.ts';
+import type { PackManifest } from '../common/pack/manifest.ts';
+import { MAX_SEED } from '../common/rng.ts';
+import { resolveRequest } from '../common/pipeline/request.ts';
+import type { Tenant } from './auth.ts';
+import type { JobStore } from './job-store.ts';
+
+export interface HttpApiOptions {
+  manifest: PackManifest;
+  store: JobStore;
+  authenticate: (authorization: string | undefined) => Tenant;
+  registry: Registry;
+  /** False while the coordinator drains: /readyz answers 503. */
+  ready: () => boolean;
+  /** Serve HTTPS with this certificate and key (PEM), as the gRPC API does with --tls-cert. */
+  tls: { cert: Buffer; key: Buffer } | null;
+}
+
+/** How long an image answered as a url stays fetchable, and how many bytes of them are kept. */
+const URL_TTL_MS = 3600_000;
+const URL_MAX_BYTES = 256 * 1024 * 1024;
+const MAX_IMAGES = 10;
+const OUTPUT_FORMATS = ['png', 'jpeg', 'webp'] as const;
+type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+const CONTENT_TYPES: Record<OutputFormat, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
+
+/** HTTP codes and OpenAI error types of gRPC statuses. */
+const HTTP_STATUS: Partial<Record<number, [number, string]>> = {
+  [Status.INVALID_ARGUMENT]: [400, 'invalid_request_error'],
+  [Status.FAILED_PRECONDITION]: [400, 'invalid_request_error'],
+  [Status.UNAUTHENTICATED]: [401, 'authentication_error'],
+  [Status.PERMISSION_DENIED]: [403, 'permission_error'],
+  [Status.NOT_FOUND]: [404, 'not_found_error'],
+  [Status.RESOURCE_EXHAUSTED]: [429, 'rate_limit_error'],
+  [Status.CANCELLED]: [499, 'cancelled'],
+  [Status.UNAVAILABLE]: [503, 'service_unavailable'],
+  [Status.DEADLINE_EXCEEDED]: [504, 'timeout'],
+};
+
+/** The body of POST /v1/images/generations, as far as ediff reads it. */
+interface GenerationBody {
+  model?: string | null;
+  prompt?: unknown;
+  n?: number | null;
+  size?: string | null;
+  response_format?: string | null;
+  output_format?: string | null;
+  stream?: boolean | null;
+  user?: string;
+  negative_prompt?: string;
+  seed?: number;
+  num_inference_steps?: number;
+  guidance_scale?: number;
+  sampler?: string;
+}
+
+/** Images answered as urls, by file name, oldest first. */
+class ImageFiles {
+  private readonly files = new Map<string, { bytes: Buffer; type: string; expires: number }>();
+  private bytes = 0;
+
+  add(bytes: Buffer, format: OutputFormat): string {
+    const name = `${randomUUID()}.${format === 'jpeg' ? 'jpg' : format}`;
+    this.files.set(name, { bytes, type: CONTENT_TYPES[format], expires: Date.now() + URL_TTL_MS });
+    this.bytes += bytes.length;
+    this.expire();
+    return name;
+  }
+
+  get(name: string): { bytes: Buffer; type: string } | undefined {
+    this.expire();
+    return this.files.get(name);
+  }
+
+  private expire(): void {
+    const now = Date.now();
+    for (const [name, file] of this.files) {
+      if (file.expires > now && this.bytes <= URL_MAX_BYTES) break;
+      this.files.delete(name);
+      this.bytes -= file.bytes.length;
+    }
+  }
+}
+
+/** The pipeline request an OpenAI-style body asks for (image `index` of n: seed + index). */
+function requestOf(body: GenerationBody, manifest: PackManifest, seed: number): GenerateCall {
+  if (typeof body.prompt !== 'string') throw new InvalidArgumentError('prompt', 'is required (a string)');
+  const request: GenerateCall = { prompt: body.prompt, seed, progress: 'none' };
+  if (body.negative_prompt !== undefined) request.negativePrompt = String(body.negative_prompt);
+  if (body.num_inference_steps !== undefined) request.steps = body.num_inference_steps;
+  if (body.guidance_scale !== undefined) request.guidance = body.guidance_scale;
+  if (body.sampler !== undefined) request.sampler = body.sampler;
+  if (body.size && body.size !== 'auto') {
+    const m = /^(\d+)x(\d+)$/.exec(body.size);
+    if (!m) throw new InvalidArgumentError('size', `must be WIDTHxHEIGHT (e.g. 64x64) or auto, got ${JSON.stringify(body.size)}`);
+    const [width, height] = [Number(m[1]), Number(m[2])];
+    if (manifest.decode) Object.assign(request, { width, height });
+    else if (width === height) request.size = width;
+    else throw new InvalidArgumentError('size', `pack ${manifest.name} makes square images only, got ${body.size}`);
+  }
+  // Bad input is refused before any job starts.
+  resolveRequest(manifest, request);
+  return request;
+}
+
+/** Runs one request as a job of the store (as Generate does) and resolves with its result; aborting `signal` cancels it. */
+async function generate(store: JobStore, request: GenerateCall, tenant: Tenant, signal: AbortSignal): Promise<WireResult> {
+  signal.throwIfAborted();
+  const { job } = store.submit(request, '', tenant);
+  return new Promise<WireResult>((resolve, reject) => {
+    const stop = store.watch(
+      job,
+      0,
+      (e) => {
+        if (e.result) resolve(e.result);
+        else if (e.state?.state === 'JOB_STATE_FAILED') reject(Object.assign(new Error(e.state.message), { code: e.state.code, details: e.state.message }));
+        else if (e.state?.state === 'JOB_STATE_CANCELLED') reject(Object.assign(new Error('the job was cancelled'), { code: Status.CANCELLED, details: 'the job was cancelled' }));
+      },
+      () => {},
+    );
+    signal.addEventListener(
+      'abort',
+      () => {
+        stop();
+        store.cancel(job);
+      },
+      { once: true },
+    );
+  });
+}
+
+const encodeAs = async (png: Uint8Array, format: OutputFormat): Promise<Buffer> => (format === 'png' ? Buffer.from(png) : sharp(png).toFormat(format).toBuffer());
+
+function sendError(reply: FastifyReply, error: unknown): FastifyReply {
+  const status = toServiceError(error);
+  const [http, type] = HTTP_STATUS[status.code] ?? [500, 'server_error'];
+  if (error instanceof ResourceExhaustedError) void reply.header('retry-after', String(error.retryAfterSeconds));
+  const param = error instanceof InvalidArgumentError ? error.field : null;
+  return reply.code(http).send({ error: { message: status.details, type, param, code: Status[status.code]?.toLowerCase() ?? null } });
+}
+
+export async function startHttpApi(host: string, port: number, o: HttpApiOptions): Promise<{ app: FastifyInstance; address: string }> {
+  const bodyLimit = 64 * 1024 * 1024;
+  const app = (o.tls ? Fastify({ https: o.tls, bodyLimit }) : Fastify({ bodyLimit })) as unknown as FastifyInstance;
+  const files = new ImageFiles();
+  const requests = new prom.Counter({ name: 'ediff_http_requests_total', help: 'HTTP requests by route and status code.', labelNames: ['route', 'code'], registers: [o.registry] });
+  const seconds = new prom.Histogram({ name: 'ediff_http_request_seconds', help: 'Wall time of HTTP requests, by route.', labelNames: ['route'], buckets: LATENCY_BUCKETS, registers: [o.registry] });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unknown';
+    requests.inc({ route, code: String(reply.statusCode) });
+    seconds.observe({ route }, reply.elapsedTime / 1000);
+  });
+  app.setErrorHandler((error, _request, reply) => {
+    // fastify's own (a body that is not JSON, one too large): the client's to fix.
+    const statusCode = (error as { statusCode?: number }).statusCode;
+    if (statusCode && statusCode < 500) return reply.code(statusCode).send({ error: { message: (error as Error).message, type: 'invalid_request_error', param: null, code: null } });
+    return sendError(reply, error);
+  });
+  app.setNotFoundHandler((request, reply) => sendError(reply, new NotFoundError(`no route ${request.method} ${request.url}; see the README's HTTP API`)));
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => (o.ready() ? { status: 'ready' } : reply.code(503).send({ status: 'draining' })));
+
+  app.get('/v1/models', async (request, reply) => {
+    try {
+      o.authenticate(request.headers.authorization);
+      return { object: 'list', data: [{ id: o.manifest.name, object: 'model', created: 0, owned_by: 'ediff' }] };
+    } catch (error) {
+      return sendError(reply, error);
+    }
+  });
+
+  app.get<{ Params: { name: string } }>('/v1/images/files/:name', async (request, reply) => {
+    const file = files.get(request.params.name);
+    if (!file) return sendError(reply, new NotFoundError(`no image ${request.params.name} (images answered as urls are kept an hour)`));
+    return reply.type(file.type).send(file.bytes);
+  });
+
+  app.post<{ Body: GenerationBody }>('/v1/images/generations', async (request, reply) => {
+    const abort = new AbortController();
+    reply.raw.on('close', () => reply.raw.writableFinished || abort.abort());
+    try {
+      const tenant = o.authenticate(request.headers.authorization);
+      const body = (request.body ?? {}) as GenerationBody;
+      if (typeof body !== 'object' || Array.isArray(body)) throw new InvalidArgumentError('body', 'must be a JSON object');
+      if (body.model && body.model !== o.manifest.name) throw new NotFoundError(`the model ${JSON.stringify(body.model)} does not exist; this server serves ${JSON.stringify(o.manifest.name)} (GET /v1/models)`);
+      const n = body.n ?? 1;
+      if (!(Number.isInteger(n) && n >= 1 && n <= MAX_IMAGES)) throw new InvalidArgumentError('n', `must be an integer in [1, ${MAX_IMAGES}], got ${JSON.stringify(body.n)}`);
+      const format = (body.output_format ?? 'png') as OutputFormat;
+      if (!OUTPUT_FORMATS.includes(format)) throw new InvalidArgumentError('output_format', `must be one of ${OUTPUT_FORMATS.join(', ')}, got ${JSON.stringify(body.output_format)}`);
+      const responseFormat = body.response_format ?? 'b64_json';
+      if (responseFormat !== 'b64_json' && responseFormat !== 'url') throw new InvalidArgumentError('response_format', `must be b64_json or url, got ${JSON.stringify(body.response_format)}`);
+      if (body.stream) throw new InvalidArgumentError('stream', 'streamed partial images are not served yet; leave stream unset');
+      const seed = body.seed ?? Math.floor(Math.random() * (MAX_SEED + 1));
+      // Each image a job of its own, with the next seed: image i is what gRPC gives for seed + i.
+      const requestsOfN = Array.from({ length: n }, (_, i) => requestOf(body, o.manifest, seed + i));
+      // One that fails (a quota reached halfway) cancels the others.
+      const results = await Promise.all(requestsOfN.map((r) => generate(o.store, r, tenant, abort.signal))).catch((error) => {
+        abort.abort();
+        throw error;
+      });
+      const images = await Promise.all(results.map((r) => encodeAs(r.png as Uint8Array, format)));
+      const base = `${request.protocol}://${request.host}`;
+      return {
+        created: Math.floor(Date.now() / 1000),
+        data: images.map((bytes) => (responseFormat === 'url' ? { url: `${base}/v1/images/files/${files.add(bytes, format)}` } : { b64_json: bytes.toString('base64') })),
+        output_format: format,
+        size: `${results[0]!.width}x${results[0]!.height}`,
+      };
+    } catch (error) {
+      if (reply.raw.destroyed) return reply;
+      return sendError(reply, error);
+    }
+  });
+
+  const address = await app.listen({ host, port });
+  return { app, address: new URL(address).host };
+}

@@ -1,0 +1,91 @@
+/**
+ * The HTTP API (`--http-port`) through the official `openai` npm package, a client nobody here
+ * wrote: images.generate with b64_json and with url gives the PNG the gRPC API gives for the same
+ * seed; n images take seeds seed, seed + 1, ...; bad input gets OpenAI-shaped errors with their
+ * HTTP codes (400, 401, 404, 429); /v1/models, /healthz, /readyz and the HTTP metrics.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import OpenAI from 'openai';
+import { EdiffClient } from '../../sdk/client.ts';
+import { startLocalCluster, type LocalCluster } from '../../sdk/local-cluster.ts';
+import { metricSum } from '../helpers/cluster.ts';
+import { tempDir } from '../helpers/reference.ts';
+import { writeTinyPack } from '../helpers/tiny-pack.ts';
+
+const TOKEN = 'http-test-token-0123456789';
+
+describe('the HTTP API: OpenAI images', () => {
+  const pack = tempDir('http');
+  let cluster: LocalCluster;
+  let grpcClient: EdiffClient;
+  let openai: OpenAI;
+  let base: string;
+  before(async () => {
+    writeTinyPack(pack.dir);
+    const tokens = path.join(pack.dir, 'tokens.json');
+    writeFileSync(tokens, JSON.stringify({ tokens: [{ token: TOKEN, tenant: 'alice', jobs_per_minute: 40 }] }));
+    cluster = await startLocalCluster({ pack: pack.dir, coordinatorArgs: ['--http-port', '0', '--tokens', tokens] });
+    base = `http://${cluster.coordinator.http}`;
+    openai = new OpenAI({ baseURL: `${base}/v1`, apiKey: TOKEN, maxRetries: 0 });
+    grpcClient = new EdiffClient(cluster.address, { token: TOKEN });
+  });
+  after(async () => {
+    grpcClient?.close();
+    await cluster?.stop();
+    pack.remove();
+  });
+
+  test('images.generate with b64_json and with url gives the PNG gRPC gives for the same seed; n images take the next seeds', async () => {
+    const extra = { seed: 21, num_inference_steps: 5, negative_prompt: '' };
+    const b64 = await openai.images.generate({ model: 'tiny', prompt: 'a cat', n: 2, response_format: 'b64_json', ...extra } as OpenAI.ImageGenerateParamsNonStreaming);
+    assert.equal(b64.data?.length, 2);
+    for (const [i, image] of (b64.data ?? []).entries()) {
+      const direct = await grpcClient.generateImage({ prompt: 'a cat', seed: 21 + i, steps: 5 });
+      assert.ok(Buffer.from(image.b64_json!, 'base64').equals(direct.png), `image ${i}: the PNG of seed ${21 + i}`);
+    }
+    assert.equal(b64.size, '8x8');
+    const url = await openai.images.generate({ prompt: 'a cat', response_format: 'url', ...extra } as OpenAI.ImageGenerateParamsNonStreaming);
+    const fetched = await fetch(url.data![0]!.url!);
+    assert.equal(fetched.headers.get('content-type'), 'image/png');
+    assert.ok(Buffer.from(await fetched.arrayBuffer()).equals(Buffer.from(b64.data![0]!.b64_json!, 'base64')), 'the url serves the same PNG');
+    const webp = await openai.images.generate({ prompt: 'a cat', output_format: 'webp', ...extra } as OpenAI.ImageGenerateParamsNonStreaming);
+    assert.equal(Buffer.from(webp.data![0]!.b64_json!, 'base64').subarray(8, 12).toString(), 'WEBP');
+  });
+
+  test('bad input gets OpenAI-shaped errors with their HTTP codes', async () => {
+    const expectError = async (work: Promise<unknown>, status: number, pattern: RegExp, param?: string) => {
+      await assert.rejects(work, (e: unknown) => {
+        assert.ok(e instanceof OpenAI.APIError, String(e));
+        assert.equal(e.status, status);
+        assert.match(e.message, pattern);
+        if (param) assert.equal(e.param, param);
+        return true;
+      });
+    };
+    await expectError(openai.images.generate({ prompt: 'a cat', num_inference_steps: 100000 } as OpenAI.ImageGenerateParamsNonStreaming), 400, /steps: must be an integer/);
+    await expectError(openai.images.generate({ prompt: 'a cat', size: 'big' }), 400, /size: must be WIDTHxHEIGHT/, 'size');
+    await expectError(openai.images.generate({ prompt: 'a cat', n: 50 }), 400, /n: must be an integer in \[1, 10\]/, 'n');
+    await expectError(openai.images.generate({ model: 'dall-e-9', prompt: 'a cat' }), 404, /the model "dall-e-9" does not exist/);
+    const stranger = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'not-a-token-at-all', maxRetries: 0 });
+    await expectError(stranger.images.generate({ prompt: 'a cat' }), 401, /unknown token/);
+    // Past the tenant's 40 jobs a minute: 429, with a retry-after header.
+    const many = await Promise.allSettled(Array.from({ length: 8 }, () => openai.images.generate({ prompt: 'a cat', n: 10, num_inference_steps: 1 } as OpenAI.ImageGenerateParamsNonStreaming)));
+    const limited = many.find((r) => r.status === 'rejected' && r.reason instanceof OpenAI.APIError && r.reason.status === 429);
+    assert.ok(limited && limited.status === 'rejected', 'some were refused with 429');
+    assert.match((limited.reason as InstanceType<typeof OpenAI.APIError>).message, /jobs in the last minute/);
+    assert.ok(Number((limited.reason as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after')) >= 1, 'with a retry-after header');
+  });
+
+  test('GET /v1/models lists the pack; /healthz and /readyz answer; HTTP requests are counted', async () => {
+    assert.deepEqual((await openai.models.list()).data.map((m) => m.id), ['tiny']);
+    assert.deepEqual(await (await fetch(`${base}/healthz`)).json(), { status: 'ok' });
+    assert.equal((await fetch(`${base}/readyz`)).status, 200);
+    const missing = await fetch(`${base}/v1/nothing`);
+    assert.equal(missing.status, 404);
+    assert.equal(((await missing.json()) as { error: { type: string } }).error.type, 'not_found_error');
+    assert.ok((await metricSum(cluster.coordinator.metrics, 'ediff_http_requests_total', { route: '/v1/images/generations', code: '200' })) >= 3);
+  });
+});
