@@ -6,6 +6,13 @@
  *                                 OpenAI's: negative_prompt, seed, num_inference_steps,
  *                                 guidance_scale, sampler (as vLLM-Omni and SGLang name them)
  *   GET  /v1/images/files/:name   an image answered as a url, kept an hour
+ *   POST /v1/images/jobs          an async job of one image (the job API; `Idempotency-Key`
+ *                                 makes a retry return the same job) -> 202 and the job
+ *   GET  /v1/images/jobs/:id      its state, step k of N, stage, expert, queue position
+ *   GET  /v1/images/jobs/:id/content   its PNG, once it succeeded
+ *   GET  /v1/images/jobs/:id/events    its events as server-sent events, resumed after
+ *                                 `Last-Event-ID` (or ?after=N)
+ *   DELETE /v1/images/jobs/:id    cancels it
  *   GET  /v1/models               the served pack
  *   GET  /healthz, /readyz
  *
@@ -26,6 +33,9 @@ import { MAX_SEED } from '../common/rng.ts';
 import { resolveRequest } from '../common/pipeline/request.ts';
 import type { Tenant } from './auth.ts';
 import type { JobStore } from './job-store.ts';
+import type { JobApi } from './job-api.ts';
+import type { Job } from '../common/grpc/generated/ediff/v1/Job.ts';
+import type { JobEvent } from '../common/grpc/generated/ediff/v1/JobEvent.ts';
 
 export interface HttpApiOptions {
   manifest: PackManifest;
@@ -34,6 +44,8 @@ export interface HttpApiOptions {
   registry: Registry;
   /** False while the coordinator drains: /readyz answers 503. */
   ready: () => boolean;
+  /** The job API (this process's jobs, or durable ones with NATS), for /v1/images/jobs. */
+  api: JobApi;
   /** Serve HTTPS with this certificate and key (PEM), as the gRPC API does with --tls-cert. */
   tls: { cert: Buffer; key: Buffer } | null;
 }
@@ -104,10 +116,18 @@ class ImageFiles {
   }
 }
 
+/** The body of an image request, if it is one and names the served model (or none). */
+function checkedBody(body: unknown, manifest: PackManifest): GenerationBody {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidArgumentError('body', 'must be a JSON object');
+  const b = body as GenerationBody;
+  if (b.model && b.model !== manifest.name) throw new NotFoundError(`the model ${JSON.stringify(b.model)} does not exist; this server serves ${JSON.stringify(manifest.name)} (GET /v1/models)`);
+  return b;
+}
+
 /** The pipeline request an OpenAI-style body asks for (image `index` of n: seed + index). */
 function requestOf(body: GenerationBody, manifest: PackManifest, seed: number): GenerateCall {
   if (typeof body.prompt !== 'string') throw new InvalidArgumentError('prompt', 'is required (a string)');
-  const request: GenerateCall = { prompt: body.prompt, seed, progress: 'none' };
+  const request: GenerateCall = { prompt: body.prompt, seed };
   if (body.negative_prompt !== undefined) request.negativePrompt = String(body.negative_prompt);
   if (body.num_inference_steps !== undefined) request.steps = body.num_inference_steps;
   if (body.guidance_scale !== undefined) request.guidance = body.guidance_scale;
@@ -128,7 +148,8 @@ function requestOf(body: GenerationBody, manifest: PackManifest, seed: number): 
 /** Runs one request as a job of the store (as Generate does) and resolves with its result; aborting `signal` cancels it. */
 async function generate(store: JobStore, request: GenerateCall, tenant: Tenant, signal: AbortSignal): Promise<WireResult> {
   signal.throwIfAborted();
-  const { job } = store.submit(request, '', tenant);
+  // Only the result is answered: no event per evaluation.
+  const { job } = store.submit({ ...request, progress: 'none' }, '', tenant);
   return new Promise<WireResult>((resolve, reject) => {
     const stop = store.watch(
       job,
@@ -153,6 +174,36 @@ async function generate(store: JobStore, request: GenerateCall, tenant: Tenant, 
 
 const encodeAs = async (png: Uint8Array, format: OutputFormat): Promise<Buffer> => (format === 'png' ? Buffer.from(png) : sharp(png).toFormat(format).toBuffer());
 
+const stateName = (s: string | number | undefined) => String(s).replace('JOB_STATE_', '').toLowerCase();
+
+/** A job as the HTTP API shows it. */
+const jobJson = (j: Job) => ({
+  id: j.id,
+  object: 'image.job',
+  state: stateName(j.state),
+  queue_position: j.queuePosition,
+  stage: j.stage,
+  step: j.step,
+  steps: j.steps,
+  expert: j.expert,
+  evaluation: j.evaluation,
+  evaluations: j.evaluations,
+  ...(j.errorCode !== 0 && { error: { code: Status[j.errorCode ?? 0]?.toLowerCase() ?? null, message: j.errorMessage } }),
+  ...(j.result && { result: { seed: j.result.seed, width: j.result.width, height: j.result.height, warnings: j.result.warnings } }),
+  created_at: Math.floor(Number(j.submittedMs) / 1000),
+  finished_at: j.finishedMs ? Math.floor(Number(j.finishedMs) / 1000) : null,
+  last_event_id: Number(j.lastSeq),
+});
+
+/** A job's event as a server-sent event: its name and data. */
+function eventJson(e: JobEvent): [string, object] {
+  if (e.evaluation) return ['evaluation', e.evaluation];
+  if (e.preview) return ['preview', { stage: e.preview.stage, step: e.preview.step, b64_json: Buffer.from(e.preview.png as Uint8Array).toString('base64') }];
+  if (e.result) return ['result', { seed: e.result.seed, width: e.result.width, height: e.result.height, b64_json: Buffer.from(e.result.png as Uint8Array).toString('base64') }];
+  const st = e.state!;
+  return ['state', { state: stateName(st.state), code: st.code ? (Status[st.code]?.toLowerCase() ?? null) : null, message: st.message, queue_position: st.queuePosition }];
+}
+
 function sendError(reply: FastifyReply, error: unknown): FastifyReply {
   const status = toServiceError(error);
   const [http, type] = HTTP_STATUS[status.code] ?? [500, 'server_error'];
@@ -164,6 +215,16 @@ function sendError(reply: FastifyReply, error: unknown): FastifyReply {
 export async function startHttpApi(host: string, port: number, o: HttpApiOptions): Promise<{ app: FastifyInstance; address: string }> {
   const bodyLimit = 64 * 1024 * 1024;
   const app = (o.tls ? Fastify({ https: o.tls, bodyLimit }) : Fastify({ bodyLimit })) as unknown as FastifyInstance;
+  // JSON bodies, where an empty one (a DELETE sent with a JSON content type) is no body.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
+    if (text === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text as string));
+    } catch (error) {
+      done(Object.assign(new InvalidArgumentError('body', `is not JSON: ${(error as Error).message}`), { statusCode: 400 }));
+    }
+  });
   const files = new ImageFiles();
   const requests = new prom.Counter({ name: 'ediff_http_requests_total', help: 'HTTP requests by route and status code.', labelNames: ['route', 'code'], registers: [o.registry] });
   const seconds = new prom.Histogram({ name: 'ediff_http_request_seconds', help: 'Wall time of HTTP requests, by route.', labelNames: ['route'], buckets: LATENCY_BUCKETS, registers: [o.registry] });
@@ -203,9 +264,7 @@ export async function startHttpApi(host: string, port: number, o: HttpApiOptions
     reply.raw.on('close', () => reply.raw.writableFinished || abort.abort());
     try {
       const tenant = o.authenticate(request.headers.authorization);
-      const body = (request.body ?? {}) as GenerationBody;
-      if (typeof body !== 'object' || Array.isArray(body)) throw new InvalidArgumentError('body', 'must be a JSON object');
-      if (body.model && body.model !== o.manifest.name) throw new NotFoundError(`the model ${JSON.stringify(body.model)} does not exist; this server serves ${JSON.stringify(o.manifest.name)} (GET /v1/models)`);
+      const body = checkedBody(request.body, o.manifest);
       const n = body.n ?? 1;
       if (!(Number.isInteger(n) && n >= 1 && n <= MAX_IMAGES)) throw new InvalidArgumentError('n', `must be an integer in [1, ${MAX_IMAGES}], got ${JSON.stringify(body.n)}`);
       const format = (body.output_format ?? 'png') as OutputFormat;
@@ -233,6 +292,72 @@ export async function startHttpApi(host: string, port: number, o: HttpApiOptions
       if (reply.raw.destroyed) return reply;
       return sendError(reply, error);
     }
+  });
+
+  app.post<{ Body: GenerationBody }>('/v1/images/jobs', async (request, reply) => {
+    try {
+      const tenant = o.authenticate(request.headers.authorization);
+      const body = checkedBody(request.body, o.manifest);
+      if ((body.n ?? 1) !== 1) throw new InvalidArgumentError('n', 'a job makes one image; submit one job per image');
+      const key = request.headers['idempotency-key'];
+      const { id, existing } = await o.api.submit(requestOf(body, o.manifest, body.seed ?? Math.floor(Math.random() * (MAX_SEED + 1))), typeof key === 'string' ? key : '', tenant);
+      return reply.code(existing ? 200 : 202).send(jobJson(await o.api.get(id, tenant)));
+    } catch (error) {
+      return sendError(reply, error);
+    }
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/images/jobs/:id', async (request, reply) => {
+    try {
+      return jobJson(await o.api.get(request.params.id, o.authenticate(request.headers.authorization)));
+    } catch (error) {
+      return sendError(reply, error);
+    }
+  });
+
+  app.delete<{ Params: { id: string } }>('/v1/images/jobs/:id', async (request, reply) => {
+    try {
+      return jobJson(await o.api.cancel(request.params.id, o.authenticate(request.headers.authorization)));
+    } catch (error) {
+      return sendError(reply, error);
+    }
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/images/jobs/:id/content', async (request, reply) => {
+    try {
+      const job = await o.api.get(request.params.id, o.authenticate(request.headers.authorization));
+      if (!job.result) return reply.code(409).send({ error: { message: `job ${job.id} is ${stateName(job.state)}: its image is there once it succeeded`, type: 'invalid_request_error', param: null, code: 'not_ready' } });
+      return reply.type('image/png').send(Buffer.from(job.result.png as Uint8Array));
+    } catch (error) {
+      return sendError(reply, error);
+    }
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { after?: string } }>('/v1/images/jobs/:id/events', async (request, reply) => {
+    let tenant: Tenant;
+    const after = Number(request.headers['last-event-id'] ?? request.query.after ?? 0);
+    try {
+      tenant = o.authenticate(request.headers.authorization);
+      if (!(Number.isInteger(after) && after >= 0)) throw new InvalidArgumentError('Last-Event-ID', `must be an event number, got ${JSON.stringify(request.headers['last-event-id'] ?? request.query.after)}`);
+      await o.api.get(request.params.id, tenant);
+    } catch (error) {
+      return sendError(reply, error);
+    }
+    const stopped = new AbortController();
+    reply.hijack();
+    reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    reply.raw.on('close', () => stopped.abort());
+    const write = (e: JobEvent) => {
+      const [name, data] = eventJson(e);
+      reply.raw.write(`id: ${e.seq}\nevent: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    try {
+      await o.api.watch(request.params.id, after, tenant, write, stopped.signal);
+    } catch (error) {
+      const status = toServiceError(error);
+      reply.raw.write(`event: error\ndata: ${JSON.stringify({ message: status.details, code: Status[status.code]?.toLowerCase() ?? null })}\n\n`);
+    }
+    reply.raw.end();
   });
 
   const address = await app.listen({ host, port });

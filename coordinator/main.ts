@@ -172,13 +172,14 @@ try {
   const nats = natsAccess(values);
   const discovery = nats ? await RegistryWatcher.start(nats, backend) : null;
   let address = '';
-  const durable = nats
+  const durable: DurableJobs | null = nats
     ? await DurableJobs.start({ ...admission, access: nats, name: () => address, ackWaitMs: 1000 * ackWaitS, checkpointEvery, run: jobRunner(jobs, metrics) })
     : null;
+  const api = durable ?? memoryJobApi(store);
   const server = await startServer(
     values.host,
     port(ROLE, 'port', values.port),
-    (s) => addCheckedService(s, ediffProtos().Coordinator.service, coordinatorHandlers(backend, jobs, store, durable ?? memoryJobApi(store), () => address, tokens)),
+    (s) => addCheckedService(s, ediffProtos().Coordinator.service, coordinatorHandlers(backend, jobs, store, api, () => address, tokens)),
     { 'grpc.max_concurrent_streams': maxStreams },
     serverCredentials(tls),
   );
@@ -191,6 +192,7 @@ try {
       : await startHttpApi(values.host, port(ROLE, 'http-port', values['http-port']), {
           manifest: pack.manifest,
           store,
+          api,
           authenticate: authenticateHeader,
           registry,
           ready: () => !draining,

@@ -2,7 +2,8 @@
  * The HTTP API (`--http-port`) through the official `openai` npm package, a client nobody here
  * wrote: images.generate with b64_json and with url gives the PNG the gRPC API gives for the same
  * seed; n images take seeds seed, seed + 1, ...; bad input gets OpenAI-shaped errors with their
- * HTTP codes (400, 401, 404, 429); /v1/models, /healthz, /readyz and the HTTP metrics.
+ * HTTP codes (400, 401, 404, 429); async jobs with their events as SSE resumed after
+ * Last-Event-ID; /v1/models, /healthz, /readyz and the HTTP metrics.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -55,6 +56,49 @@ describe('the HTTP API: OpenAI images', () => {
     assert.equal(Buffer.from(webp.data![0]!.b64_json!, 'base64').subarray(8, 12).toString(), 'WEBP');
   });
 
+  test('async jobs: POST /v1/images/jobs, its state, its events as SSE resumed after Last-Event-ID, its content, DELETE', async () => {
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    /** The server-sent events of a job, [id, name, data] each, until the stream ends. */
+    const events = async (id: string, lastEventId?: number) => {
+      const response = await fetch(`${base}/v1/images/jobs/${id}/events`, { headers: { ...headers, ...(lastEventId !== undefined && { 'last-event-id': String(lastEventId) }) } });
+      assert.equal(response.headers.get('content-type'), 'text/event-stream');
+      return (await response.text())
+        .split('\n\n')
+        .filter(Boolean)
+        .map((block) => {
+          const field = (name: string) => block.split('\n').find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2) ?? '';
+          return [Number(field('id')), field('event'), JSON.parse(field('data'))] as [number, string, Record<string, unknown>];
+        });
+    };
+    const submit = (body: object, key?: string) => fetch(`${base}/v1/images/jobs`, { method: 'POST', headers: { ...headers, ...(key && { 'idempotency-key': key }) }, body: JSON.stringify(body) });
+    const created = await submit({ prompt: 'a cat', seed: 33, num_inference_steps: 4 }, 'job-33');
+    assert.equal(created.status, 202);
+    const job = (await created.json()) as { id: string; object: string };
+    assert.equal(job.object, 'image.job');
+    const again = await submit({ prompt: 'a cat', seed: 33, num_inference_steps: 4 }, 'job-33');
+    assert.deepEqual([again.status, ((await again.json()) as { id: string }).id], [200, job.id], 'the same Idempotency-Key: the same job');
+    const all = await events(job.id);
+    assert.deepEqual(all.map(([id]) => id), all.map((_, i) => i + 1));
+    assert.deepEqual(all.slice(0, 2).map(([, name, data]) => [name, data.state]), [['state', 'queued'], ['state', 'running']]);
+    assert.equal(all.filter(([, name]) => name === 'evaluation').length, 4);
+    const [, lastName, last] = all.at(-1)!;
+    assert.equal(lastName, 'result');
+    const direct = await grpcClient.generateImage({ prompt: 'a cat', seed: 33, steps: 4 });
+    assert.ok(Buffer.from(last.b64_json as string, 'base64').equals(direct.png));
+    assert.deepEqual(await events(job.id, 3), all.slice(3), 'resumed after Last-Event-ID 3');
+    const state = (await (await fetch(`${base}/v1/images/jobs/${job.id}`, { headers })).json()) as Record<string, unknown>;
+    assert.deepEqual([state.state, state.evaluation, state.evaluations, state.steps, state.last_event_id], ['succeeded', 4, 4, 4, all.length]);
+    const content = await fetch(`${base}/v1/images/jobs/${job.id}/content`, { headers });
+    assert.ok(Buffer.from(await content.arrayBuffer()).equals(direct.png));
+    // A long job, cancelled.
+    const long = (await (await submit({ prompt: 'a cat', seed: 34, num_inference_steps: 1000 })).json()) as { id: string };
+    assert.equal((await fetch(`${base}/v1/images/jobs/${long.id}/content`, { headers })).status, 409, 'no content before it succeeded');
+    assert.equal((await fetch(`${base}/v1/images/jobs/${long.id}`, { method: 'DELETE', headers })).status, 200);
+    const ended = await events(long.id);
+    assert.deepEqual([ended.at(-1)![1], ended.at(-1)![2].state], ['state', 'cancelled']);
+    assert.equal((await fetch(`${base}/v1/images/jobs/0b7a9c1e-0000-4000-8000-000000000000`, { headers })).status, 404);
+  });
+
   test('bad input gets OpenAI-shaped errors with their HTTP codes', async () => {
     const expectError = async (work: Promise<unknown>, status: number, pattern: RegExp, param?: string) => {
       await assert.rejects(work, (e: unknown) => {
@@ -83,6 +127,9 @@ describe('the HTTP API: OpenAI images', () => {
     assert.deepEqual((await openai.models.list()).data.map((m) => m.id), ['tiny']);
     assert.deepEqual(await (await fetch(`${base}/healthz`)).json(), { status: 'ok' });
     assert.equal((await fetch(`${base}/readyz`)).status, 200);
+    const notJson = await fetch(`${base}/v1/images/generations`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: '{"prompt": ' });
+    assert.equal(notJson.status, 400);
+    assert.match(((await notJson.json()) as { error: { message: string } }).error.message, /body: is not JSON/);
     const missing = await fetch(`${base}/v1/nothing`);
     assert.equal(missing.status, 404);
     assert.equal(((await missing.json()) as { error: { type: string } }).error.type, 'not_found_error');
