@@ -2,7 +2,8 @@
  * The coordinator's HTTP API (`--http-port`), with fastify: OpenAI's images API over the same
  * jobs, tokens and tenants as gRPC.
  *
- *   POST /v1/images/generations   OpenAI-compatible (b64_json or url); ediff's fields beside
+ *   POST /v1/images/generations   OpenAI-compatible (b64_json or url; stream + partial_images
+ *                                 as server-sent events); ediff's fields beside
  *                                 OpenAI's: negative_prompt, seed, num_inference_steps,
  *                                 guidance_scale, sampler (as vLLM-Omni and SGLang name them)
  *   GET  /v1/images/files/:name   an image answered as a url, kept an hour
@@ -54,6 +55,8 @@ export interface HttpApiOptions {
 const URL_TTL_MS = 3600_000;
 const URL_MAX_BYTES = 256 * 1024 * 1024;
 const MAX_IMAGES = 10;
+/** OpenAI's limit on partial images of a streamed request. */
+const MAX_PARTIAL_IMAGES = 3;
 const OUTPUT_FORMATS = ['png', 'jpeg', 'webp'] as const;
 type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 const CONTENT_TYPES: Record<OutputFormat, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
@@ -80,6 +83,7 @@ interface GenerationBody {
   response_format?: string | null;
   output_format?: string | null;
   stream?: boolean | null;
+  partial_images?: number | null;
   user?: string;
   negative_prompt?: string;
   seed?: number;
@@ -145,17 +149,21 @@ function requestOf(body: GenerationBody, manifest: PackManifest, seed: number): 
   return request;
 }
 
-/** Runs one request as a job of the store (as Generate does) and resolves with its result; aborting `signal` cancels it. */
-async function generate(store: JobStore, request: GenerateCall, tenant: Tenant, signal: AbortSignal): Promise<WireResult> {
+/**
+ * Runs one request as a job of the store (as Generate does) and resolves with its result, with
+ * its previews to `onPreview` when `previewEvery` > 0; aborting `signal` cancels it.
+ */
+async function generate(store: JobStore, request: GenerateCall, tenant: Tenant, signal: AbortSignal, previewEvery = 0, onPreview: (png: Uint8Array) => void = () => {}): Promise<WireResult> {
   signal.throwIfAborted();
-  // Only the result is answered: no event per evaluation.
-  const { job } = store.submit({ ...request, progress: 'none' }, '', tenant);
+  // Only previews and the result are answered: no event per evaluation.
+  const { job } = store.submit({ ...request, progress: 'none', previewEvery }, '', tenant);
   return new Promise<WireResult>((resolve, reject) => {
     const stop = store.watch(
       job,
       0,
       (e) => {
-        if (e.result) resolve(e.result);
+        if (e.preview) onPreview(e.preview.png as Uint8Array);
+        else if (e.result) resolve(e.result);
         else if (e.state?.state === 'JOB_STATE_FAILED') reject(Object.assign(new Error(e.state.message), { code: e.state.code, details: e.state.message }));
         else if (e.state?.state === 'JOB_STATE_CANCELLED') reject(Object.assign(new Error('the job was cancelled'), { code: Status.CANCELLED, details: 'the job was cancelled' }));
       },
@@ -271,8 +279,8 @@ export async function startHttpApi(host: string, port: number, o: HttpApiOptions
       if (!OUTPUT_FORMATS.includes(format)) throw new InvalidArgumentError('output_format', `must be one of ${OUTPUT_FORMATS.join(', ')}, got ${JSON.stringify(body.output_format)}`);
       const responseFormat = body.response_format ?? 'b64_json';
       if (responseFormat !== 'b64_json' && responseFormat !== 'url') throw new InvalidArgumentError('response_format', `must be b64_json or url, got ${JSON.stringify(body.response_format)}`);
-      if (body.stream) throw new InvalidArgumentError('stream', 'streamed partial images are not served yet; leave stream unset');
       const seed = body.seed ?? Math.floor(Math.random() * (MAX_SEED + 1));
+      if (body.stream) return await streamGeneration(reply, requestOf(body, o.manifest, seed), body, format, tenant, abort.signal);
       // Each image a job of its own, with the next seed: image i is what gRPC gives for seed + i.
       const requestsOfN = Array.from({ length: n }, (_, i) => requestOf(body, o.manifest, seed + i));
       // One that fails (a quota reached halfway) cancels the others.
@@ -293,6 +301,41 @@ export async function startHttpApi(host: string, port: number, o: HttpApiOptions
       return sendError(reply, error);
     }
   });
+
+  /**
+   * `stream: true`: OpenAI's server-sent events, `image_generation.partial_image` for up to
+   * `partial_images` (0-3) of the job's step previews (the base stage's denoised estimate, spread
+   * over its steps), then `image_generation.completed` with the image.
+   */
+  async function streamGeneration(reply: FastifyReply, request: GenerateCall, body: GenerationBody, format: OutputFormat, tenant: Tenant, signal: AbortSignal): Promise<FastifyReply> {
+    if ((body.n ?? 1) !== 1) throw new InvalidArgumentError('n', 'a streamed request makes one image');
+    const partials = body.partial_images ?? 0;
+    if (!(Number.isInteger(partials) && partials >= 0 && partials <= MAX_PARTIAL_IMAGES)) throw new InvalidArgumentError('partial_images', `must be an integer in [0, ${MAX_PARTIAL_IMAGES}], got ${JSON.stringify(body.partial_images)}`);
+    const { steps } = resolveRequest(o.manifest, request);
+    const every = partials > 0 ? Math.max(1, Math.floor(steps / (partials + 1))) : 0;
+    reply.hijack();
+    reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const send = (event: string, data: object) => reply.raw.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`);
+    const common = () => ({ created_at: Math.floor(Date.now() / 1000), output_format: format, background: 'opaque', quality: 'auto' });
+    // Previews are encoded in order, each before the next event goes out.
+    let previews = Promise.resolve();
+    let sent = 0;
+    try {
+      const result = await generate(o.store, request, tenant, signal, every, (png) => {
+        if (sent >= partials) return;
+        const index = sent++;
+        previews = previews.then(async () => void send('image_generation.partial_image', { ...common(), b64_json: (await encodeAs(png, format)).toString('base64'), partial_image_index: index, size: 'auto' }));
+      });
+      await previews;
+      const image = await encodeAs(result.png as Uint8Array, format);
+      send('image_generation.completed', { ...common(), b64_json: image.toString('base64'), size: `${result.width}x${result.height}`, usage: { input_tokens: 0, input_tokens_details: { image_tokens: 0, text_tokens: 0 }, output_tokens: 0, total_tokens: 0 } });
+    } catch (error) {
+      const status = toServiceError(error);
+      reply.raw.write(`event: error\ndata: ${JSON.stringify({ error: { message: status.details, type: (HTTP_STATUS[status.code] ?? [500, 'server_error'])[1], param: null, code: Status[status.code]?.toLowerCase() ?? null } })}\n\n`);
+    }
+    reply.raw.end();
+    return reply;
+  }
 
   app.post<{ Body: GenerationBody }>('/v1/images/jobs', async (request, reply) => {
     try {

@@ -1,7 +1,8 @@
 /**
  * The HTTP API (`--http-port`) through the official `openai` npm package, a client nobody here
  * wrote: images.generate with b64_json and with url gives the PNG the gRPC API gives for the same
- * seed; n images take seeds seed, seed + 1, ...; bad input gets OpenAI-shaped errors with their
+ * seed; n images take seeds seed, seed + 1, ...; stream + partial_images sends OpenAI's
+ * partial_image events from the steps' previews, then the completed image; bad input gets OpenAI-shaped errors with their
  * HTTP codes (400, 401, 404, 429); async jobs with their events as SSE resumed after
  * Last-Event-ID; /v1/models, /healthz, /readyz and the HTTP metrics.
  */
@@ -54,6 +55,19 @@ describe('the HTTP API: OpenAI images', () => {
     assert.ok(Buffer.from(await fetched.arrayBuffer()).equals(Buffer.from(b64.data![0]!.b64_json!, 'base64')), 'the url serves the same PNG');
     const webp = await openai.images.generate({ prompt: 'a cat', output_format: 'webp', ...extra } as OpenAI.ImageGenerateParamsNonStreaming);
     assert.equal(Buffer.from(webp.data![0]!.b64_json!, 'base64').subarray(8, 12).toString(), 'WEBP');
+  });
+
+  test('stream: true with partial_images gives partial images from the steps, then the completed image gRPC gives', async () => {
+    const stream = await openai.images.generate({ prompt: 'a cat', stream: true, partial_images: 2, seed: 44, num_inference_steps: 6 } as OpenAI.ImageGenerateParamsStreaming);
+    const events: OpenAI.ImageGenStreamEvent[] = [];
+    for await (const e of stream) events.push(e);
+    assert.deepEqual(events.map((e) => e.type), ['image_generation.partial_image', 'image_generation.partial_image', 'image_generation.completed']);
+    assert.deepEqual(events.slice(0, 2).map((e) => (e as OpenAI.ImageGenPartialImageEvent).partial_image_index), [0, 1]);
+    const first = Buffer.from(events[0]!.b64_json, 'base64');
+    assert.equal(first.subarray(1, 4).toString(), 'PNG', 'a partial image is a PNG');
+    const direct = await grpcClient.generateImage({ prompt: 'a cat', seed: 44, steps: 6 });
+    assert.ok(Buffer.from(events[2]!.b64_json, 'base64').equals(direct.png), 'the completed image is the PNG of the same seed');
+    assert.ok(!first.equals(direct.png), 'a partial image is an earlier estimate');
   });
 
   test('async jobs: POST /v1/images/jobs, its state, its events as SSE resumed after Last-Event-ID, its content, DELETE', async () => {
