@@ -90,6 +90,12 @@ interface GenerationBody {
   num_inference_steps?: number;
   guidance_scale?: number;
   sampler?: string;
+  /** ediff's own: guidance per base expert by name, a style image and paint regions (base64 PNG / JPEG / WebP). */
+  expert_guidance?: Record<string, number>;
+  style_image?: string;
+  paint?: { phrase: string; mask: string }[];
+  paint_weight?: number;
+  sigma_schedule?: string;
 }
 
 /** Images answered as urls, by file name, oldest first. */
@@ -120,6 +126,12 @@ class ImageFiles {
   }
 }
 
+/** A base64 field's bytes. */
+function base64Field(field: string, value: unknown): Uint8Array {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) throw new InvalidArgumentError(field, 'must be a base64 string (of a PNG, JPEG or WebP image)');
+  return Buffer.from(value, 'base64');
+}
+
 /** The body of an image request, if it is one and names the served model (or none). */
 function checkedBody(body: unknown, manifest: PackManifest): GenerationBody {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidArgumentError('body', 'must be a JSON object');
@@ -136,6 +148,14 @@ function requestOf(body: GenerationBody, manifest: PackManifest, seed: number): 
   if (body.num_inference_steps !== undefined) request.steps = body.num_inference_steps;
   if (body.guidance_scale !== undefined) request.guidance = body.guidance_scale;
   if (body.sampler !== undefined) request.sampler = body.sampler;
+  if (body.expert_guidance !== undefined) request.expertGuidance = body.expert_guidance;
+  if (body.paint_weight !== undefined) request.paintWeight = body.paint_weight;
+  if (body.sigma_schedule !== undefined) request.sigmaSchedule = body.sigma_schedule as GenerateCall['sigmaSchedule'];
+  if (body.style_image !== undefined) request.style = base64Field('style_image', body.style_image);
+  if (body.paint !== undefined) {
+    if (!Array.isArray(body.paint)) throw new InvalidArgumentError('paint', 'must be a list of {"phrase", "mask"} (mask: a base64 PNG)');
+    request.paint = body.paint.map((p, i) => ({ phrase: String(p?.phrase ?? ''), mask: base64Field(`paint[${i}].mask`, p?.mask) }));
+  }
   if (body.size && body.size !== 'auto') {
     const m = /^(\d+)x(\d+)$/.exec(body.size);
     if (!m) throw new InvalidArgumentError('size', `must be WIDTHxHEIGHT (e.g. 64x64) or auto, got ${JSON.stringify(body.size)}`);

@@ -53,6 +53,10 @@ describe('the HTTP API: OpenAI images', () => {
     const fetched = await fetch(url.data![0]!.url!);
     assert.equal(fetched.headers.get('content-type'), 'image/png');
     assert.ok(Buffer.from(await fetched.arrayBuffer()).equals(Buffer.from(b64.data![0]!.b64_json!, 'base64')), 'the url serves the same PNG');
+    // ediff's own fields go through: per-expert guidance gives gRPC's image for the same.
+    const guided = await openai.images.generate({ prompt: 'a cat', expert_guidance: { high: 2.5 }, ...extra } as OpenAI.ImageGenerateParamsNonStreaming);
+    const guidedDirect = await grpcClient.generateImage({ prompt: 'a cat', seed: 21, steps: 5, expertGuidance: { high: 2.5 } });
+    assert.ok(Buffer.from(guided.data![0]!.b64_json!, 'base64').equals(guidedDirect.png), 'expert_guidance as gRPC expertGuidance');
     const webp = await openai.images.generate({ prompt: 'a cat', output_format: 'webp', ...extra } as OpenAI.ImageGenerateParamsNonStreaming);
     assert.equal(Buffer.from(webp.data![0]!.b64_json!, 'base64').subarray(8, 12).toString(), 'WEBP');
   });
@@ -126,6 +130,8 @@ describe('the HTTP API: OpenAI images', () => {
     await expectError(openai.images.generate({ prompt: 'a cat', num_inference_steps: 100000 } as OpenAI.ImageGenerateParamsNonStreaming), 400, /steps: must be an integer/);
     await expectError(openai.images.generate({ prompt: 'a cat', size: 'big' }), 400, /size: must be WIDTHxHEIGHT/, 'size');
     await expectError(openai.images.generate({ prompt: 'a cat', n: 50 }), 400, /n: must be an integer in \[1, 10\]/, 'n');
+    await expectError(openai.images.generate({ prompt: 'a cat', style_image: '%%%' } as OpenAI.ImageGenerateParamsNonStreaming), 400, /style_image: must be a base64 string/, 'style_image');
+    await expectError(openai.images.generate({ prompt: 'a cat', paint: [{ phrase: 'cat', mask: 'AAAA' }] } as OpenAI.ImageGenerateParamsNonStreaming), 400, /paint: pack tiny does not support paint-with-words/, 'paint');
     await expectError(openai.images.generate({ model: 'dall-e-9', prompt: 'a cat' }), 404, /the model "dall-e-9" does not exist/);
     const stranger = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'not-a-token-at-all', maxRetries: 0 });
     await expectError(stranger.images.generate({ prompt: 'a cat' }), 401, /unknown token/);
