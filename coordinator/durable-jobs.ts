@@ -138,6 +138,8 @@ interface RunningJob {
 
 export class DurableJobs implements JobApi {
   private readonly running = new Map<string, RunningJob>();
+  /** Queue messages taken and not yet ended: counted at once, before their job is looked up. */
+  private taken = 0;
   /** Per tenant: the keys of the jobs this coordinator accepted that had not ended when last seen. */
   private readonly inFlight = new Map<string, Set<string>>();
   private readonly quotas = new TenantQuotas();
@@ -303,7 +305,7 @@ export class DurableJobs implements JobApi {
       job.handBack = true;
       job.abort.abort();
     }
-    while (this.running.size > 0) await new Promise((r) => setTimeout(r, 20));
+    while (this.taken > 0) await new Promise((r) => setTimeout(r, 20));
     await this.taker;
     return handed.length;
   }
@@ -317,7 +319,7 @@ export class DurableJobs implements JobApi {
   /** Pulls jobs while there is a free slot, interactive ones first, until draining. */
   private async take(): Promise<void> {
     while (this.taking) {
-      if (this.running.size >= this.o.maxRunning) {
+      if (this.taken >= this.o.maxRunning) {
         await new Promise<void>((resolve) => (this.slotFreed = resolve));
         continue;
       }
@@ -328,6 +330,7 @@ export class DurableJobs implements JobApi {
           message.nak();
           break;
         }
+        this.taken++;
         void this.runMessage(message);
       } catch (error) {
         if (!this.taking || this.nc.isClosed()) break;
@@ -348,6 +351,8 @@ export class DurableJobs implements JobApi {
       if (!entry || entry.operation !== 'PUT') return message.ack();
       id = entry.json<JobRecord>().id;
       this.running.set(id, running);
+      // Draining began while this job was looked up: it goes back untouched.
+      if (!this.taking) return message.nak();
       let record: JobRecord;
       try {
         record = await this.update(key, (r) => (isEnded(r.state) || r.cancelRequested ? r : { ...r, state: 'running', takeovers: r.takeovers + (r.state === 'running' ? 1 : 0) }));
@@ -381,6 +386,7 @@ export class DurableJobs implements JobApi {
     } finally {
       clearInterval(alive);
       this.running.delete(id);
+      this.taken--;
       this.slotFreed();
     }
   }
