@@ -30,7 +30,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { connectNats, type NatsAccess } from '../common/discovery.ts';
-import { InvalidArgumentError, NodeUnavailableError, ResourceExhaustedError } from '../common/errors.ts';
+import { NodeUnavailableError, ResourceExhaustedError } from '../common/errors.ts';
 import { generateRequestFromWire, generateRequestToWire, type GenerateCall } from '../common/grpc/generate-request.ts';
 import type { GenerateResult as WireResult } from '../common/grpc/generated/ediff/v1/GenerateResult.ts';
 import type { Job } from '../common/grpc/generated/ediff/v1/Job.ts';
@@ -39,11 +39,11 @@ import { decodeMessage, encodeMessage } from '../common/grpc/messages.ts';
 import { Status, toServiceError } from '../common/grpc/status.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../common/pipeline/checkpoint-codec.ts';
 import type { JobCheckpoint } from '../common/pipeline/job.ts';
-import { JOB_PRIORITIES, type JobPriority } from '../common/pipeline/request.ts';
+import { JOB_PRIORITIES, jobPriority, type JobPriority } from '../common/pipeline/request.ts';
 import { log } from '../common/process/node-process.ts';
 import type { Tenant } from './auth.ts';
 import { jobToWire, requireId, unknownJob, type JobApi } from './job-api.ts';
-import type { JobRunner, JobStateName } from './job-store.ts';
+import { isEnded, type JobRunner, type JobStateName } from './job-store.ts';
 import { TenantQuotas } from './quotas.ts';
 
 const JOBS_BUCKET = 'ediff_jobs';
@@ -126,9 +126,14 @@ interface EventHistory {
 const digest = (text: string, length: number) => createHash('sha256').update(text).digest('hex').slice(0, length);
 const jobKey = (tenant: string, id: string) => `job.${digest(tenant, 16)}.${id}`;
 const clientKey = (tenant: string, clientJobId: string) => `client.${digest(tenant, 16)}.${digest(clientJobId, 32)}`;
-const isEnded = (state: JobStateName) => state === 'succeeded' || state === 'failed' || state === 'cancelled';
 const isLastEvent = (e: JobEvent) => Boolean(e.result) || e.state?.state === 'JOB_STATE_FAILED' || e.state?.state === 'JOB_STATE_CANCELLED';
 const isWrongRevision = (error: unknown) => /wrong last sequence/.test((error as Error).message);
+
+/** A running job's events, numbered on: `publish` waits for JetStream to store one (state changes, the end), `emit` does not (evaluations, previews). */
+interface JobEvents {
+  publish: (event: Omit<JobEvent, 'seq'>) => Promise<unknown>;
+  emit: (event: Omit<JobEvent, 'seq'>) => void;
+}
 
 interface RunningJob {
   abort: AbortController;
@@ -184,8 +189,7 @@ export class DurableJobs implements JobApi {
   }
 
   async submit(request: GenerateCall, clientJobId: string, tenant: Tenant): Promise<{ id: string; existing: boolean }> {
-    const priority = request.priority ?? 'interactive';
-    if (!JOB_PRIORITIES.includes(priority)) throw new InvalidArgumentError('priority', `must be one of ${JOB_PRIORITIES.join(', ')}, got ${JSON.stringify(priority)}`);
+    const priority = jobPriority(request);
     const byClient = clientJobId ? clientKey(tenant.name, clientJobId) : '';
     const known = byClient ? await this.knownJob(byClient, tenant) : null;
     if (known) return { id: known, existing: true };
@@ -252,8 +256,8 @@ export class DurableJobs implements JobApi {
     const after = await this.update(key, (r) => (isEnded(r.state) ? r : r.state === 'queued' ? { ...r, state: 'cancelled', finishedMs: Date.now() } : { ...r, cancelRequested: true }));
     if (after.state === 'cancelled' && before.state === 'queued') {
       // Nobody runs it: this coordinator ends it.
-      const history = await this.history(id);
-      await this.js.publish(eventsSubject(id), encodeMessage('JobEvent', { seq: history.lastSeq + 1, state: { state: 'JOB_STATE_CANCELLED', code: 0, message: '' } }));
+      const last = await this.lastEvent(id);
+      await this.js.publish(eventsSubject(id), encodeMessage('JobEvent', { seq: Number(last?.seq ?? 0) + 1, state: { state: 'JOB_STATE_CANCELLED', code: 0, message: '' } }));
       await this.jsm.streams.deleteMessage(QUEUE_STREAMS[after.priority], after.queueSeq).catch(() => {});
     } else if (after.state === 'running') this.nc.publish(cancelSubject(id));
     return this.toWire(after);
@@ -361,18 +365,23 @@ export class DurableJobs implements JobApi {
       }
       const history = await this.history(id);
       if (isEnded(record.state)) return message.ack();
-      const seq = { next: history.lastSeq + 1 };
-      const publish = (event: Omit<JobEvent, 'seq'>) => this.js.publish(eventsSubject(id), encodeMessage('JobEvent', { seq: seq.next++, ...event }));
+      let seq = history.lastSeq;
+      const numbered = (event: Omit<JobEvent, 'seq'>) => encodeMessage('JobEvent', { seq: ++seq, ...event });
+      const events: JobEvents = {
+        publish: (event) => this.js.publish(eventsSubject(id), numbered(event)),
+        // The stream stores a plain publish too, in order with the acknowledged ones on this connection.
+        emit: (event) => this.nc.publish(eventsSubject(id), numbered(event)),
+      };
       if (record.cancelRequested || record.takeovers > MAX_TAKEOVERS) {
         const error = record.cancelRequested ? null : { code: Status.ABORTED, details: `the coordinators running job ${id} died ${record.takeovers} times; it was not handed on again (submit it again)` };
-        await this.end(key, error ? 'failed' : 'cancelled', error, publish);
+        await this.end(key, error ? 'failed' : 'cancelled', error, events.publish);
         return message.ack();
       }
       const checkpoint = await this.blobs.getBlob(`checkpoint.${id}`);
       const resume = checkpoint ? decodeCheckpoint(checkpoint) : undefined;
       const from = resume ? (resume.sampler ? `base step ${resume.sampler.step}` : `phase ${resume.phase}`) : '';
-      await publish({ state: { state: 'JOB_STATE_RUNNING', code: 0, message: resume ? `resumed by coordinator ${this.o.name()} from its checkpoint at ${from}` : `run by coordinator ${this.o.name()}` } });
-      await this.runJob(key, record, resume, history, running, publish);
+      await events.publish({ state: { state: 'JOB_STATE_RUNNING', code: 0, message: resume ? `resumed by coordinator ${this.o.name()} from its checkpoint at ${from}` : `run by coordinator ${this.o.name()}` } });
+      await this.runJob(key, record, resume, history, running, events);
       message.ack();
     } catch (error) {
       if (error instanceof RetryLater) message.nak(error.delayMs);
@@ -391,14 +400,12 @@ export class DurableJobs implements JobApi {
     }
   }
 
-  private async runJob(key: string, record: JobRecord, resume: JobCheckpoint | undefined, history: EventHistory, running: RunningJob, publish: (event: Omit<JobEvent, 'seq'>) => Promise<unknown>): Promise<void> {
+  private async runJob(key: string, record: JobRecord, resume: JobCheckpoint | undefined, history: EventHistory, running: RunningJob, { publish, emit }: JobEvents): Promise<void> {
     const id = record.id;
     const wire = await this.blobs.getBlob(`request.${id}`);
     if (!wire) throw new Error(`the request of job ${id} is no longer stored`);
     const request = generateRequestFromWire(decodeMessage('GenerateRequest', wire));
     let progress = record.progress;
-    // Events go out in order on one connection; only the last one is awaited (the end's).
-    const emit = (event: Omit<JobEvent, 'seq'>) => void publish(event).catch(() => {});
     const checkpoints = new CheckpointWriter(async (c) => {
       await this.blobs.putBlob({ name: `checkpoint.${id}` }, encodeCheckpoint(c));
       await this.update(key, (r) => ({ ...r, progress }));

@@ -10,8 +10,8 @@
  * Jobs live in this process's memory: they do not outlive it (see the README's durability).
  */
 import { randomUUID } from 'node:crypto';
-import { InvalidArgumentError, NodeUnavailableError, PermissionDeniedError, ResourceExhaustedError } from '../common/errors.ts';
-import { JOB_PRIORITIES } from '../common/pipeline/request.ts';
+import { NodeUnavailableError, PermissionDeniedError, ResourceExhaustedError } from '../common/errors.ts';
+import { jobPriority } from '../common/pipeline/request.ts';
 import { OPEN_TENANT, type Tenant } from './auth.ts';
 import { TenantQuotas } from './quotas.ts';
 import type { GenerateCall } from '../common/grpc/generate-request.ts';
@@ -76,7 +76,7 @@ export type StoredEvent = Omit<JobEvent, 'seq'> & { seq: number };
 type Watcher = (event: StoredEvent) => void;
 
 const ENDED: readonly JobStateName[] = ['succeeded', 'failed', 'cancelled'];
-const isEnded = (job: StoredJob) => ENDED.includes(job.state);
+export const isEnded = (state: JobStateName) => ENDED.includes(state);
 
 export class JobStore {
   private readonly jobs = new Map<string, StoredJob>();
@@ -113,8 +113,7 @@ export class JobStore {
       const waves = Math.ceil((this.queue.length + 1) / Math.max(1, this.o.maxRunning));
       throw new ResourceExhaustedError(`the coordinator is full: ${this.running} jobs running and ${this.queue.length} queued (limits --max-running ${this.o.maxRunning}, --max-queued ${this.o.maxQueued}); retry later`, Math.max(1, Math.ceil(waves * this.meanSeconds)));
     }
-    const priority = request.priority ?? 'interactive';
-    if (!JOB_PRIORITIES.includes(priority)) throw new InvalidArgumentError('priority', `must be one of ${JOB_PRIORITIES.join(', ')}, got ${JSON.stringify(priority)}`);
+    const priority = jobPriority(request);
     this.quotas.admit(tenant, this.inFlight.get(tenant.name) ?? 0, this.meanSeconds);
     this.inFlight.set(tenant.name, (this.inFlight.get(tenant.name) ?? 0) + 1);
     const job: StoredJob = {
@@ -176,7 +175,7 @@ export class JobStore {
 
   /** Cancels a queued or running job; an ended one stays as it is. */
   cancel(job: StoredJob): void {
-    if (isEnded(job)) return;
+    if (isEnded(job.state)) return;
     const at = this.queue.indexOf(job);
     if (at >= 0) {
       this.queue.splice(at, 1);
@@ -192,14 +191,14 @@ export class JobStore {
    */
   watch(job: StoredJob, after: number, onEvent: Watcher, onEnd: () => void): () => void {
     for (const e of job.events) if (e.seq > after) onEvent(e);
-    if (isEnded(job)) {
+    if (isEnded(job.state)) {
       onEnd();
       return () => {};
     }
     const watcher: Watcher = (e) => {
       if (e.seq <= after) return;
       onEvent(e);
-      if (isEnded(job)) {
+      if (isEnded(job.state)) {
         stop();
         onEnd();
       }

@@ -17,13 +17,16 @@ interface Messages {
 }
 
 let root: protobuf.Root | null = null;
+const types = new Map<keyof Messages, protobuf.Type>();
 function type(name: keyof Messages): protobuf.Type {
   if (!root) {
     root = new protobuf.Root();
     root.resolvePath = (_origin, target) => (target.startsWith('/') ? target : PROTO_DIR + target);
     root.loadSync('ediff/v1/coordinator.proto', { keepCase: LOADER_OPTIONS.keepCase ?? false });
   }
-  return root.lookupType(`ediff.v1.${name}`);
+  const found = types.get(name) ?? root.lookupType(`ediff.v1.${name}`);
+  types.set(name, found);
+  return found;
 }
 
 export function encodeMessage<N extends keyof Messages>(name: N, message: Messages[N][0]): Uint8Array {

@@ -81,6 +81,13 @@ export interface GenerateRequest {
 export const JOB_PRIORITIES = ['interactive', 'batch'] as const;
 export type JobPriority = (typeof JOB_PRIORITIES)[number];
 
+/** A request's priority (interactive by default); another value is INVALID_ARGUMENT. */
+export function jobPriority(r: Pick<GenerateRequest, 'priority'>): JobPriority {
+  const priority = r.priority ?? 'interactive';
+  if (!JOB_PRIORITIES.includes(priority)) throw new InvalidArgumentError('priority', `must be one of ${JOB_PRIORITIES.join(', ')}, got ${JSON.stringify(priority)}`);
+  return priority;
+}
+
 export const SIGMA_SCHEDULES = ['karras', 'timesteps'] as const;
 export type SigmaScheduleName = (typeof SIGMA_SCHEDULES)[number];
 

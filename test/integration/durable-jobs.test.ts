@@ -13,17 +13,9 @@ import { packFlags, loadPack } from '../../common/pack/load.ts';
 import { EdiffClient, EdiffError, type GenerateRequest, type JobEvent } from '../../sdk/client.ts';
 import { startLocalCluster, startNodeProcess, type ClusterProcess, type LocalCluster } from '../../sdk/local-cluster.ts';
 import { startNatsServer, type NatsServer } from '../helpers/nats.ts';
+import { collect } from '../helpers/jobs.ts';
 import { tempDir } from '../helpers/reference.ts';
 import { writeTinyPack } from '../helpers/tiny-pack.ts';
-
-async function collect(events: AsyncIterable<JobEvent>, until: (e: JobEvent) => boolean = () => false): Promise<JobEvent[]> {
-  const out: JobEvent[] = [];
-  for await (const e of events) {
-    out.push(e);
-    if (until(e)) break;
-  }
-  return out;
-}
 
 /** The coordinator a job's last RUNNING event names. */
 const runnerOf = (events: JobEvent[]) => {

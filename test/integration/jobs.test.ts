@@ -11,19 +11,14 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { EdiffClient, EdiffError, type JobEvent } from '../../sdk/client.ts';
+import { EdiffClient, EdiffError } from '../../sdk/client.ts';
 import { startLocalCluster, type LocalCluster } from '../../sdk/local-cluster.ts';
+import { collect } from '../helpers/jobs.ts';
 import { tempDir } from '../helpers/reference.ts';
 import { writeTinyPack } from '../helpers/tiny-pack.ts';
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../../bin/ediff.mjs', import.meta.url));
-
-async function collect(events: AsyncIterable<JobEvent>): Promise<JobEvent[]> {
-  const out: JobEvent[] = [];
-  for await (const e of events) out.push(e);
-  return out;
-}
 
 describe('the job API', () => {
   const pack = tempDir('jobs');
