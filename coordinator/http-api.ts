@@ -15,12 +15,17 @@
  *                                 `Last-Event-ID` (or ?after=N)
  *   DELETE /v1/images/jobs/:id    cancels it
  *   GET  /v1/models               the served pack
+ *   GET  /v1/pipeline             ediff's: the pack's stages, experts, defaults and features
+ *                                 (DescribePipeline, with snake_case keys)
+ *   GET  /v1/cluster              ediff's: the nodes, their health and load (GetClusterStatus)
  *   GET  /healthz, /readyz
+ *   GET  /                        the web UI (web-ui.ts)
  *
  * Errors have OpenAI's shape, {"error": {"message", "type", "param", "code"}}, with the HTTP code
  * of their gRPC status (400, 401, 403, 404, 429 with retry-after, 503, ...).
  */
 import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Registry } from 'prom-client';
 import sharp from 'sharp';
@@ -37,6 +42,9 @@ import type { JobStore } from './job-store.ts';
 import type { JobApi } from './job-api.ts';
 import type { Job } from '../common/grpc/generated/ediff/v1/Job.ts';
 import type { JobEvent } from '../common/grpc/generated/ediff/v1/JobEvent.ts';
+import type { ClusterStatus } from '../common/grpc/generated/ediff/v1/ClusterStatus.ts';
+import type { PipelineDescription } from '../common/grpc/generated/ediff/v1/PipelineDescription.ts';
+import { registerWebUi } from './web-ui.ts';
 
 export interface HttpApiOptions {
   manifest: PackManifest;
@@ -49,6 +57,12 @@ export interface HttpApiOptions {
   api: JobApi;
   /** Serve HTTPS with this certificate and key (PEM), as the gRPC API does with --tls-cert. */
   tls: { cert: Buffer; key: Buffer } | null;
+  /** The pack's description, as DescribePipeline answers it. */
+  pipeline: PipelineDescription;
+  /** The cluster's nodes, as GetClusterStatus answers them. */
+  cluster: () => Promise<ClusterStatus>;
+  /** Origins whose pages may call the API (`*`: any); none = CORS off. */
+  corsOrigins: string[];
 }
 
 /** How long an image answered as a url stays fetchable, and how many bytes of them are kept. */
@@ -96,6 +110,8 @@ interface GenerationBody {
   paint?: { phrase: string; mask: string }[];
   paint_weight?: number;
   sigma_schedule?: string;
+  /** Async jobs: a preview event every k base steps (0 = none). */
+  preview_every?: number;
 }
 
 /** Images answered as urls, by file name, oldest first. */
@@ -202,6 +218,13 @@ async function generate(store: JobStore, request: GenerateCall, tenant: Tenant, 
 
 const encodeAs = async (png: Uint8Array, format: OutputFormat): Promise<Buffer> => (format === 'png' ? Buffer.from(png) : sharp(png).toFormat(format).toBuffer());
 
+/** An object with its keys (and its values' keys) in snake_case, as the HTTP API writes them. */
+function snakeCase(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(snakeCase);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snakeCase(v)]));
+}
+
 const stateName = (s: string | number | undefined) => String(s).replace('JOB_STATE_', '').toLowerCase();
 
 /** A job as the HTTP API shows it. */
@@ -269,6 +292,9 @@ export async function startHttpApi(host: string, port: number, o: HttpApiOptions
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, new NotFoundError(`no route ${request.method} ${request.url}; see the README's HTTP API`)));
 
+  if (o.corsOrigins.length > 0) await app.register(cors, { origin: o.corsOrigins.includes('*') ? true : o.corsOrigins, methods: ['GET', 'POST', 'DELETE'], exposedHeaders: ['retry-after'] });
+  registerWebUi(app);
+
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => (o.ready() ? { status: 'ready' } : reply.code(503).send({ status: 'draining' })));
 
@@ -276,6 +302,24 @@ export async function startHttpApi(host: string, port: number, o: HttpApiOptions
     try {
       o.authenticate(request.headers.authorization);
       return { object: 'list', data: [{ id: o.manifest.name, object: 'model', created: 0, owned_by: 'ediff' }] };
+    } catch (error) {
+      return sendError(reply, error);
+    }
+  });
+
+  app.get('/v1/pipeline', async (request, reply) => {
+    try {
+      o.authenticate(request.headers.authorization);
+      return snakeCase(o.pipeline);
+    } catch (error) {
+      return sendError(reply, error);
+    }
+  });
+
+  app.get('/v1/cluster', async (request, reply) => {
+    try {
+      o.authenticate(request.headers.authorization);
+      return snakeCase(await o.cluster());
     } catch (error) {
       return sendError(reply, error);
     }
@@ -363,7 +407,12 @@ export async function startHttpApi(host: string, port: number, o: HttpApiOptions
       const body = checkedBody(request.body, o.manifest);
       if ((body.n ?? 1) !== 1) throw new InvalidArgumentError('n', 'a job makes one image; submit one job per image');
       const key = request.headers['idempotency-key'];
-      const { id, existing } = await o.api.submit(requestOf(body, o.manifest, body.seed ?? Math.floor(Math.random() * (MAX_SEED + 1))), typeof key === 'string' ? key : '', tenant);
+      const job = requestOf(body, o.manifest, body.seed ?? Math.floor(Math.random() * (MAX_SEED + 1)));
+      if (body.preview_every !== undefined) {
+        if (!(Number.isInteger(body.preview_every) && body.preview_every >= 0)) throw new InvalidArgumentError('preview_every', `must be a whole number of steps (0 = no previews), got ${JSON.stringify(body.preview_every)}`);
+        job.previewEvery = body.preview_every;
+      }
+      const { id, existing } = await o.api.submit(job, typeof key === 'string' ? key : '', tenant);
       return reply.code(existing ? 200 : 202).send(jobJson(await o.api.get(id, tenant)));
     } catch (error) {
       return sendError(reply, error);

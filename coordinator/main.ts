@@ -23,7 +23,7 @@ import { RegistryWatcher } from './discovery.ts';
 import { EncodingCache } from './encoding-cache.ts';
 import { JobThreads } from './job-threads.ts';
 import { coordinatorMetrics } from './metrics.ts';
-import { coordinatorHandlers } from './service.ts';
+import { clusterStatus, coordinatorHandlers, describePipeline } from './service.ts';
 import { jobRunner } from './job-service.ts';
 import { JobStore } from './job-store.ts';
 import { memoryJobApi } from './job-api.ts';
@@ -40,7 +40,7 @@ const USAGE = `usage: coordinator --pack DIR (--nats URL | --nodes FILE | --enco
                    [--job-threads N] [--max-running N] [--max-queued N] [--keep-jobs-s N] [--max-kept-jobs N] [--max-kept-mb N]
                    [--max-streams-per-connection N] [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--tokens FILE]
                    [--node-ca FILE --node-cert FILE --node-key FILE] [--insecure] [--drain-s N] [--ack-wait-s N] [--checkpoint-every N]
-                   [--http-port N]
+                   [--http-port N [--http-cors ORIGIN...]]
 
   --nats URL              discover nodes in the NATS registry (static addresses may be given too), and keep
                           the job API's jobs in JetStream: durable, run by any coordinator, resumed after a crash
@@ -60,8 +60,10 @@ const USAGE = `usage: coordinator --pack DIR (--nats URL | --nodes FILE | --enco
                           job API's jobs go back to the queue at once, to resume elsewhere from their checkpoints
   --ack-wait-s N          with --nats: a job whose coordinator gave no sign of life for this long goes to another (default 30)
   --checkpoint-every N    with --nats: a job's checkpoint every N base steps, and at every stage boundary (default 5)
-  --http-port N           also serve the HTTP API (OpenAI's images API, /v1/models, /healthz, /readyz) on --host:N
-                          (0: any free port); HTTPS with --tls-cert, the same tokens as gRPC`;
+  --http-port N           also serve the HTTP API (OpenAI's images API, /v1/models, /healthz, /readyz) and the
+                          web UI (/) on --host:N (0: any free port); HTTPS with --tls-cert, the same tokens as gRPC
+  --http-cors ORIGIN      let pages from ORIGIN (https://app.example.com, or * for any) call the HTTP API from a
+                          browser; repeatable or comma-separated (default: none, CORS off)`;
 
 const values = parseFlags(ROLE, USAGE, () =>
   parseArgs({
@@ -87,6 +89,7 @@ const values = parseFlags(ROLE, USAGE, () =>
       'ack-wait-s': { type: 'string', default: '30' },
       'checkpoint-every': { type: 'string', default: '5' },
       'http-port': { type: 'string' },
+      'http-cors': { type: 'string', multiple: true },
     },
     strict: true,
   }),
@@ -193,6 +196,9 @@ try {
           manifest: pack.manifest,
           store,
           api,
+          pipeline: describePipeline(backend),
+          cluster: () => clusterStatus(backend, jobs, address),
+          corsOrigins: list(values['http-cors']),
           authenticate: authenticateHeader,
           registry,
           ready: () => !draining,

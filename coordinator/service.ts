@@ -5,6 +5,7 @@
 import type { CoordinatorHandlers } from '../common/grpc/generated/ediff/v1/Coordinator.ts';
 import type { ExpertInfo } from '../common/grpc/generated/ediff/v1/ExpertInfo.ts';
 import type { PipelineDescription } from '../common/grpc/generated/ediff/v1/PipelineDescription.ts';
+import type { ClusterStatus } from '../common/grpc/generated/ediff/v1/ClusterStatus.ts';
 import { SR_DEFAULT_GUIDANCE, type ExpertSpec } from '../common/pack/manifest.ts';
 import { availableSizes, packFeatures, sizeStep } from '../common/pipeline/request.ts';
 import { SAMPLERS } from '../common/sampling/samplers.ts';
@@ -57,6 +58,19 @@ export function describePipeline(backend: ClusterBackend): PipelineDescription {
   };
 }
 
+/** The nodes this coordinator uses, with their health and the load it puts on them. */
+export async function clusterStatus(backend: ClusterBackend, jobs: JobThreads, coordinator: string): Promise<ClusterStatus> {
+  // Evaluations and SR stages run on the job threads, encodings on this one.
+  const load = await jobs.load();
+  const nodes = await Promise.all(
+    backend.nodes.map(async (n) => {
+      const { outstanding, completed } = n.role === 'encoder' ? n : (load.get(n.address) ?? { outstanding: 0, completed: 0 });
+      return { role: n.role, name: n.name, address: n.address, health: n.refused ? 'NOT_SERVING' : await checkHealth(n.address, 1000, backend.nodeCredentials), outstanding, completed };
+    }),
+  );
+  return { coordinator, nodes };
+}
+
 /**
  * The handlers: jobs are kept in the store and run on the job threads; the backend is the main
  * thread's view of the cluster (membership, encoders, pack checks).
@@ -81,15 +95,7 @@ export function coordinatorHandlers(backend: ClusterBackend, jobs: JobThreads, s
       } catch (error) {
         return callback(toServiceError(error));
       }
-      // Evaluations and SR stages run on the job threads, encodings on this one.
-      const load = await jobs.load();
-      const nodes = await Promise.all(
-        backend.nodes.map(async (n) => {
-          const { outstanding, completed } = n.role === 'encoder' ? n : (load.get(n.address) ?? { outstanding: 0, completed: 0 });
-          return { role: n.role, name: n.name, address: n.address, health: n.refused ? 'NOT_SERVING' : await checkHealth(n.address, 1000, backend.nodeCredentials), outstanding, completed };
-        }),
-      );
-      callback(null, { coordinator: address(), nodes });
+      callback(null, await clusterStatus(backend, jobs, address()));
     },
   };
 }

@@ -5,9 +5,10 @@
 #   prometheus         promtool, to lint our metrics
 #   nats-server        the control plane (JetStream)
 #   openssl            ediff certs (the TLS tests make their certificates with it)
+#   chromium-headless-shell  a browser for the web UI's tests (driven by playwright-core)
 #   kubernetes-client  kubectl, to render the Kubernetes manifests (only when no kubectl is installed)
 set -euo pipefail
-packages=(protobuf-compiler python3-grpcio python3-protobuf prometheus nats-server openssl)
+packages=(protobuf-compiler python3-grpcio python3-protobuf prometheus nats-server openssl chromium-headless-shell)
 command -v kubectl >/dev/null || packages+=(kubernetes-client)
 missing=()
 for p in "${packages[@]}"; do

@@ -285,7 +285,7 @@ export function resolveRequest(m: PackManifest, r: GenerateRequest): ResolvedReq
     if (!p.phrase.trim()) throw new InvalidArgumentError(`paint[${i}].phrase`, 'must name words of the prompt');
   });
   if (paint.length > 0 && !m.paint) throw new InvalidArgumentError('paint', `pack ${m.name} does not support paint-with-words`);
-  if (r.style && !m.encoders.some((e) => e.kind === 'clip-image')) throw new InvalidArgumentError('style', `pack ${m.name} does not support style images (it has no image encoder)`);
+  if (r.style && !m.encoders.some((e) => e.kind === 'clip-image')) throw new InvalidArgumentError('style_image', `pack ${m.name} does not support style images (it has no image encoder)`);
   const steps = checkNumber('steps', r.steps ?? m.defaults.steps, 1, MAX_STEPS, true);
   const promptSwitch = r.promptSwitch
     ? { prompt: checkPrompt('prompt_switch.prompt', r.promptSwitch.prompt), atFraction: checkNumber('prompt_switch.at_fraction', r.promptSwitch.atFraction, 0, 1) }

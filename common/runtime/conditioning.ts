@@ -83,8 +83,8 @@ export class ConditioningBuilder {
   private async style(bytes: Uint8Array | null): Promise<Conditioning> {
     if (!bytes) return this.encoders.encodeImage(null);
     const [size] = this.encoders.imageSizes();
-    if (size === undefined) throw new InvalidArgumentError('style', `pack ${this.manifest.name} does not support style images (it has no image encoder)`);
-    return this.encoders.encodeImage(await decodeImage(bytes, 'style', size));
+    if (size === undefined) throw new InvalidArgumentError('style_image', `pack ${this.manifest.name} does not support style images (it has no image encoder)`);
+    return this.encoders.encodeImage(await decodeImage(bytes, 'style_image', size));
   }
 
   /** [T, P, P]: each painted phrase's mask on the rows of its tokens. */

@@ -86,7 +86,7 @@ generate options:
 cluster up options:
       --port N              the coordinator's port (default 50051; 0 = any free port)
       --host H              the address every process binds (default 127.0.0.1)
-      --http-port N         the coordinator's HTTP API (OpenAI's images API; default 8080, or any free port with --port 0)
+      --http-port N         the coordinator's HTTP API and web UI (default 8080, or any free port with --port 0)
       --replicas N          expert nodes per base expert (default 1)
       --nats URL            register the nodes in NATS and let the coordinator discover them
       --pack DIR|NAME       as above (and --refiner DIR, --refiner-at F)
@@ -259,7 +259,7 @@ async function generate(args: string[]): Promise<void> {
 /** Checks what can be checked locally (values, images) before any model or node starts. */
 async function preflight(manifest: PackManifest, request: GenerateRequest): Promise<void> {
   resolveRequest(manifest, request);
-  if (request.style) await decodeImage(request.style, 'style', 8);
+  if (request.style) await decodeImage(request.style, '--style', 8);
   for (const [i, p] of (request.paint ?? []).entries()) await decodeMask(p.mask, `paint[${i}].mask`, 8);
 }
 
@@ -315,6 +315,7 @@ async function clusterUp(args: string[]): Promise<void> {
   for (const n of cluster.nodes) process.stderr.write(`  ${n.role.padEnd(12)} ${n.name.padEnd(8)} ${n.address.padEnd(21)} metrics http://${n.metrics}/metrics  pid ${n.pid}\n`);
   process.stderr.write(`  ${'coordinator'.padEnd(12)} ${''.padEnd(8)} ${cluster.address.padEnd(21)} metrics http://${cluster.coordinator.metrics}/metrics  pid ${cluster.coordinator.pid}\n`);
   console.log(`coordinator listening on ${cluster.address}`);
+  console.log(`web UI on http://${cluster.coordinator.http}/`);
   console.log(`HTTP API (OpenAI images) on http://${cluster.coordinator.http}/v1`);
   const stopped = await Promise.race([
     new Promise<'signal'>((resolve) => {

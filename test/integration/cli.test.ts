@@ -34,18 +34,20 @@ async function clusterUp(...args: string[]) {
     assert.equal(code, 0, 'cluster up stops cleanly on SIGTERM');
   };
   let http = '';
+  let ui = '';
   const address = await new Promise<string>((resolve, reject) => {
     createInterface({ input: up.stdout! }).on('line', (line) => {
       const m = /^coordinator listening on (\S+)$/.exec(line);
       if (m) resolve(m[1]!);
       http = /^HTTP API \(OpenAI images\) on (\S+)$/.exec(line)?.[1] ?? http;
+      ui = /^web UI on (\S+)$/.exec(line)?.[1] ?? ui;
     });
     up.once('exit', (code) => reject(new Error(`cluster up exited with ${code}`)));
   }).catch(async (error) => {
     await stop().catch(() => {});
     throw error;
   });
-  return { address, http: () => http, stop };
+  return { address, http: () => http, ui: () => ui, stop };
 }
 
 async function readPicture(file: string) {
@@ -87,6 +89,8 @@ test('ediff cluster up keeps a cluster running for --coordinator and status, and
     assert.equal(status.code, 0, status.stderr);
     const models = (await (await fetch(`${up.http()}/models`)).json()) as { data: { id: string }[] };
     assert.deepEqual(models.data.map((m) => m.id), ['reference'], 'cluster up serves the HTTP API too, at the URL it printed');
+    const page = await fetch(up.ui());
+    assert.match(await page.text(), /<script type="module" src="\/ui\/app\.js">/, 'and the web UI, at the URL it printed');
     assert.match(status.stdout, /expert\s+high\s+127\.0\.0\.1:\d+\s+SERVING/);
     assert.equal(status.stdout.match(/expert\s+high\s/g)?.length, 2, 'two replicas of each expert');
     assert.equal(status.stdout.match(/SERVING/g)?.length, 9);
@@ -256,5 +260,5 @@ test('a paint phrase missing from the prompt and an unreadable style image are r
   writeFileSync(notImage, 'hello');
   const style = await ediff('generate', 'a red circle', '--style', notImage, '--size', '64');
   assert.equal(style.code, 2);
-  assert.match(style.stderr, /^ediff: style: cannot read the image/);
+  assert.match(style.stderr, /^ediff: --style: cannot read the image/);
 });

@@ -216,7 +216,7 @@ test('bad requests get INVALID_ARGUMENT naming the field', async () => {
     [{ steps: 0 }, /^steps: must be an integer in \[1, 1000\], got 0/],
     [{ steps: 100000 }, /^steps: must be an integer in \[1, 1000\], got 100000/],
     [{ size: 100 }, /^size: 100 is not a size this pack makes/],
-    [{ style: Buffer.from('not an image') }, /^style: cannot read the image/],
+    [{ style: Buffer.from('not an image') }, /^style_image: cannot read the image/],
     [{ prompt: 'x'.repeat(100 * 1024) }, /^prompt: is 102400 characters long; the limit is 4096/],
     [{ noise: nan }, /^noise: value 5 is NaN/],
     [{ noise: { dims: [3, 8, 8], data: new Float32Array(192) } }, /^noise: must have shape \[3,64,64\]/],
@@ -226,7 +226,7 @@ test('bad requests get INVALID_ARGUMENT naming the field', async () => {
     [{ paint: Array.from({ length: 5000 }, () => ({ phrase: 'circle', mask: Buffer.alloc(1) })) }, /^paint: has 5000 regions; the limit is 32$/],
     [{ paint: [{ phrase: 'circle', mask: await blankPng(5000, 5000) }] }, /^paint\[0\]\.mask: is 25000000 pixels; the limit is 16777216 \(4096x4096\)$/],
     [{ paint: Array.from({ length: 17 }, () => ({ phrase: 'circle', mask: big })) }, /^paint: masks of 71303168 pixels in all; the limit is 67108864/],
-    [{ style: await blankPng(4097, 4096) }, /^style: is 16781312 pixels; the limit is 16777216/],
+    [{ style: await blankPng(4097, 4096) }, /^style_image: is 16781312 pixels; the limit is 16777216/],
   ];
   for (const [change, message] of cases) {
     await assert.rejects(collect({ ...base, ...change }), (error: unknown) => {

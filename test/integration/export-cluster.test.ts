@@ -142,7 +142,7 @@ describe("Optimum's layout (model.onnx_data, a scalar float timestep), two UNet 
     const refused = async (request: GenerateRequest, message: RegExp) =>
       assert.rejects(s.client.generateImage(request), (e: unknown) => e instanceof EdiffError && e.codeName === 'INVALID_ARGUMENT' && message.test(e.details));
     await refused({ prompt: 'a cat', paint: [{ phrase: 'cat', mask: await sharp({ create: { width: 8, height: 8, channels: 3, background: '#fff' } }).png().toBuffer() }] }, /^paint: pack .* does not support paint-with-words$/);
-    await refused({ prompt: 'a cat', style: new Uint8Array(8) }, /^style: pack .* does not support style images/);
+    await refused({ prompt: 'a cat', style: new Uint8Array(8) }, /^style_image: pack .* does not support style images/);
     await refused({ prompt: 'a cat', width: 63 }, /^width: must be a multiple of 8/);
     const long = await s.client.generateImage({ prompt: Array.from({ length: 80 }, () => 'cat').join(' '), seed: 1, steps: 1, sampler: 'euler' });
     assert.deepEqual(long.warnings, ['the prompt is 82 tokens long for encoder text_encoder, which takes 77: "cat cat cat cat cat" was dropped']);

@@ -18,6 +18,8 @@ import { tempDir } from '../helpers/reference.ts';
 import { writeTinyPack } from '../helpers/tiny-pack.ts';
 
 const TOKEN = 'http-test-token-0123456789';
+/** Another tenant's, without a quota (the 429 test uses up alice's). */
+const OTHER_TOKEN = 'http-test-token-bob-0123456789';
 
 describe('the HTTP API: OpenAI images', () => {
   const pack = tempDir('http');
@@ -28,8 +30,8 @@ describe('the HTTP API: OpenAI images', () => {
   before(async () => {
     writeTinyPack(pack.dir);
     const tokens = path.join(pack.dir, 'tokens.json');
-    writeFileSync(tokens, JSON.stringify({ tokens: [{ token: TOKEN, tenant: 'alice', jobs_per_minute: 40 }] }));
-    cluster = await startLocalCluster({ pack: pack.dir, coordinatorArgs: ['--http-port', '0', '--tokens', tokens] });
+    writeFileSync(tokens, JSON.stringify({ tokens: [{ token: TOKEN, tenant: 'alice', jobs_per_minute: 40 }, { token: OTHER_TOKEN, tenant: 'bob' }] }));
+    cluster = await startLocalCluster({ pack: pack.dir, coordinatorArgs: ['--http-port', '0', '--tokens', tokens, '--http-cors', 'https://app.example'] });
     base = `http://${cluster.coordinator.http}`;
     openai = new OpenAI({ baseURL: `${base}/v1`, apiKey: TOKEN, maxRetries: 0 });
     grpcClient = new EdiffClient(cluster.address, { token: TOKEN });
@@ -154,5 +156,30 @@ describe('the HTTP API: OpenAI images', () => {
     assert.equal(missing.status, 404);
     assert.equal(((await missing.json()) as { error: { type: string } }).error.type, 'not_found_error');
     assert.ok((await metricSum(cluster.coordinator.metrics, 'ediff_http_requests_total', { route: '/v1/images/generations', code: '200' })) >= 3);
+  });
+
+  test("ediff's /v1/pipeline and /v1/cluster; preview_every on jobs; CORS only for the origins given", async () => {
+    const headers = { authorization: `Bearer ${OTHER_TOKEN}` };
+    const pipeline = (await (await fetch(`${base}/v1/pipeline`, { headers })).json()) as { pack: string; experts: { name: string; sigma_lo: number }[]; defaults: { sigma_max: number }; features: string[] };
+    assert.equal(pipeline.pack, 'tiny');
+    assert.deepEqual(pipeline.experts.map((e) => e.name), ['high', 'low']);
+    assert.ok(pipeline.defaults.sigma_max > 0 && pipeline.features.includes('guidance-per-expert') && !pipeline.features.includes('paint-with-words'), 'snake_case keys, features');
+    assert.equal((await fetch(`${base}/v1/pipeline`)).status, 401, 'the same token as the rest');
+    const status = (await (await fetch(`${base}/v1/cluster`, { headers })).json()) as { nodes: { role: string; name: string; health: string }[] };
+    assert.deepEqual(status.nodes.map((n) => [n.role, n.name, n.health]).sort(), [['encoder', 'encoder', 'SERVING'], ['expert', 'high', 'SERVING'], ['expert', 'low', 'SERVING']]);
+
+    const submit = (body: object) => fetch(`${base}/v1/images/jobs`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const job = (await (await submit({ prompt: 'a cat', seed: 35, num_inference_steps: 4, preview_every: 2 })).json()) as { id: string };
+    const events = await (await fetch(`${base}/v1/images/jobs/${job.id}/events`, { headers })).text();
+    assert.equal(events.match(/^event: preview$/gm)?.length, 2, 'a preview every 2 of 4 steps');
+    const bad = await submit({ prompt: 'a cat', preview_every: -1 });
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: { message: string } }).error.message, /^preview_every: must be a whole number/);
+
+    const preflight = (origin: string) => fetch(`${base}/v1/images/jobs`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+    const allowed = await preflight('https://app.example');
+    assert.equal(allowed.headers.get('access-control-allow-origin'), 'https://app.example');
+    assert.match(allowed.headers.get('access-control-allow-methods') ?? '', /POST/);
+    assert.equal((await preflight('https://elsewhere.example')).headers.get('access-control-allow-origin'), null, 'an origin not given gets no CORS headers');
   });
 });

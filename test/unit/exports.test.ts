@@ -176,7 +176,7 @@ test("requests to an export: width and height in multiples of 8, latent noise, a
   refused({ prompt: '', size: 5000 }, /^size: must be a multiple of 8 in \[8, 4096\]/);
   refused({ prompt: '', noise: { dims: [3, 64, 64], data: new Float32Array(3 * 64 * 64) } }, /^noise: must have shape \[4,8,8\], got \[3,64,64\]$/);
   refused({ prompt: 'a cat', paint: [{ phrase: 'cat', mask: new Uint8Array(1) }] }, /^paint: pack .* does not support paint-with-words$/);
-  refused({ prompt: 'a cat', style: new Uint8Array(1) }, /^style: pack .* does not support style images \(it has no image encoder\)$/);
+  refused({ prompt: 'a cat', style: new Uint8Array(1) }, /^style_image: pack .* does not support style images \(it has no image encoder\)$/);
 });
 
 /** SD's training sigmas, sqrt((1 - alphas_cumprod) / alphas_cumprod) of the scaled_linear betas, in float64. */
