@@ -1,6 +1,7 @@
 /**
  * Durable jobs (coordinators started with --nats) on a real nats-server with two coordinators:
- * any coordinator answers for any job; a client job id is idempotent across them; cancelling on
+ * any coordinator answers for any job, over gRPC and HTTP; a client job id (an HTTP
+ * Idempotency-Key) is idempotent across them; cancelling on
  * one stops the job the other runs; the queue's limit gives RESOURCE_EXHAUSTED with a hint; a job
  * whose coordinator drains (SIGTERM) or is killed (-9) completes on the other, and one whose
  * expert node dies waits in the queue for a replica, each resumed from its checkpoint, with the
@@ -35,7 +36,7 @@ describe('durable jobs: two coordinators over JetStream', () => {
   const client = (address: string) => clients.get(address) ?? clients.set(address, new EdiffClient(address)).get(address)!;
   // Short ack deadline and frequent checkpoints, so that a takeover is quick; one job per
   // coordinator and a queue of three, so that the limit is easy to reach.
-  const flags = ['--ack-wait-s', '2', '--checkpoint-every', '5', '--max-running', '1', '--max-queued', '3'];
+  const flags = ['--ack-wait-s', '2', '--checkpoint-every', '5', '--max-running', '1', '--max-queued', '3', '--http-port', '0'];
   let a: EdiffClient;
   let b: EdiffClient;
   const startCoordinator = () => startNodeProcess('coordinator', [...packFlags(loadPack(pack.dir).location), '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--nats', nats.url, ...flags]);
@@ -89,6 +90,30 @@ describe('durable jobs: two coordinators over JetStream', () => {
     }
   });
 
+
+  test('HTTP async jobs are the same durable jobs: an Idempotency-Key holds across coordinators, and events resume after Last-Event-ID on the other', async () => {
+    const [httpA, httpB] = coordinators.map((c) => `http://${c.http}`);
+    const submit = (base: string) => fetch(`${base}/v1/images/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'http-order-1' }, body: JSON.stringify({ prompt: '', seed: 12, num_inference_steps: 6 }) });
+    const created = await submit(httpA!);
+    assert.equal(created.status, 202);
+    const { id } = (await created.json()) as { id: string };
+    const again = await submit(httpB!);
+    assert.deepEqual([again.status, ((await again.json()) as { id: string }).id], [200, id], 'the same job on the other coordinator');
+    /** The job's server-sent events from `base` after `last`, as [id, event name], until the stream ends. */
+    const events = async (base: string, last: number) =>
+      (await (await fetch(`${base}/v1/images/jobs/${id}/events`, { headers: { 'last-event-id': String(last) } })).text())
+        .split('\n\n')
+        .filter(Boolean)
+        .map((block) => [Number(/^id: (\d+)$/m.exec(block)?.[1]), /^event: (\w+)$/m.exec(block)?.[1]] as const);
+    const all = await events(httpA!, 0);
+    assert.deepEqual(all.map(([n]) => n), all.map((_, k) => k + 1));
+    assert.equal(all.at(-1)![1], 'result');
+    assert.deepEqual(await events(httpB!, 3), all.slice(3), 'resumed after event 3 on the other coordinator');
+    const content = Buffer.from(await (await fetch(`${httpB}/v1/images/jobs/${id}/content`)).arrayBuffer());
+    const direct = await collect(a.watch(id));
+    const result = direct.at(-1)!;
+    assert.ok(result.type === 'result' && content.equals(result.png), 'the PNG the gRPC job API gives');
+  });
   test('undecodable requests and ids that are not job ids are INVALID_ARGUMENT, unknown jobs NOT_FOUND', async () => {
     await assert.rejects(a.getJob('job.>'), (e: EdiffError) => e.codeName === 'INVALID_ARGUMENT' && /not a job id/.test(e.details));
     await assert.rejects(b.getJob('0b7a9c1e-0000-4000-8000-000000000000'), (e: EdiffError) => e.codeName === 'NOT_FOUND');
