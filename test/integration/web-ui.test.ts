@@ -85,6 +85,7 @@ describe('the web UI on the reference pack', () => {
     await paintLeftHalf(page);
     await page.getByTestId('generate').click();
     await page.waitForSelector('[data-testid=preview]', { timeout: 120_000 });
+    await screenshot(page, 'web-ui-running.png');
     await finished(page);
     await screenshot(page, 'web-ui.png');
 
