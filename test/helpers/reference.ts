@@ -49,6 +49,21 @@ export function classify(image: Float32Array): Item & { meanSquaredError: number
   return { ...best.item, meanSquaredError: bestDistance / image.length };
 }
 
+/** A square PNG (a file or its bytes) as the CHW picture in [-1, 1] classify() reads. */
+export async function readPicture(png: string | Buffer): Promise<{ chw: Float32Array; width: number }> {
+  const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const plane = info.width * info.height;
+  const chw = new Float32Array(3 * plane);
+  for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) chw[c * plane + p] = data[p * 3 + c]! / 127.5 - 1;
+  return { chw, width: info.width };
+}
+
+/** The data set's image closest to a square PNG of any size (downsampled to 64x64 first). */
+export async function classifyPng(png: string | Buffer): Promise<ReturnType<typeof classify>> {
+  const { chw, width } = await readPicture(png);
+  return classify(width === 64 ? chw : downsampleTo64(chw, width));
+}
+
 /** A PNG of a solid colour. */
 export const solidPng = (hex: string, size = 32) => sharp({ create: { width: size, height: size, channels: 3, background: hex } }).png().toBuffer();
 

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { classify, tempDir } from '../helpers/reference.ts';
+import { classify, readPicture, tempDir } from '../helpers/reference.ts';
 import { writeTinyPack } from '../helpers/tiny-pack.ts';
 
 const run = promisify(execFile);
@@ -48,15 +48,6 @@ async function clusterUp(...args: string[]) {
     throw error;
   });
   return { address, http: () => http, ui: () => ui, stop };
-}
-
-async function readPicture(file: string) {
-  const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
-  assert.equal(info.channels, 3);
-  const plane = info.width * info.height;
-  const chw = new Float32Array(3 * plane);
-  for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) chw[c * plane + p] = data[p * 3 + c]! / 127.5 - 1;
-  return { chw, width: info.width };
 }
 
 test('ediff generate builds the pack on first use, writes the picture, and the embedded cluster gives the same PNG as --in-process', async () => {

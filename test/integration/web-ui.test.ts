@@ -11,13 +11,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import sharp from 'sharp';
 import { ensureBuiltPack } from '../../packs/cache.ts';
 import { loadPack, type Pack } from '../../common/pack/load.ts';
 import { EdiffClient } from '../../sdk/client.ts';
 import { startLocalCluster, type LocalCluster } from '../../sdk/local-cluster.ts';
 import { launchBrowser } from '../helpers/browser.ts';
-import { classify, downsampleTo64, tempDir } from '../helpers/reference.ts';
+import { classifyPng, tempDir } from '../helpers/reference.ts';
 import { writeTinyPack } from '../helpers/tiny-pack.ts';
 
 const screenshots = tempDir('screenshots');
@@ -26,16 +25,6 @@ const screenshotDir = process.env.EDIFF_SCREENSHOTS ?? screenshots.dir;
 async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: path.join(screenshotDir, name), fullPage: true });
-}
-
-/** A data URL's PNG as the 64x64 CHW picture classify() reads. */
-async function pictureOf(dataUrl: string): Promise<ReturnType<typeof classify>> {
-  const png = Buffer.from(dataUrl.slice(dataUrl.indexOf(',') + 1), 'base64');
-  const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  const side = info.width;
-  const chw = new Float32Array(3 * side * side);
-  for (let p = 0; p < side * side; p++) for (let c = 0; c < 3; c++) chw[c * side * side + p] = data[p * 3 + c]! / 127.5 - 1;
-  return classify(side === 64 ? chw : downsampleTo64(chw, side));
 }
 
 /** Paints the left half of the paint canvas with the default 40 px brush. */
@@ -91,7 +80,7 @@ describe('the web UI on the reference pack', () => {
 
     const result = page.getByTestId('result');
     const src = (await result.getAttribute('src'))!;
-    const got = await pictureOf(src);
+    const got = await classifyPng(Buffer.from(src.slice(src.indexOf(',') + 1), 'base64'));
     assert.deepEqual([got.position, got.shape, got.colour, got.background], ['left', 'circle', 'red', 'blue'], 'the circle is where it was painted');
     // A preview per base step (the page asks for one every step).
     assert.equal(await result.getAttribute('data-previews'), String(pack.manifest.defaults.steps));
