@@ -3,6 +3,7 @@
  * real cluster: generate from the page with a paint-with-words mask for "circle" on the left half
  * and see the circle land there; previews arrive; the timeline has marks of every expert, in a
  * lane per replica; the cluster panel lists the nodes; the gallery regenerates an image exactly;
+ * the eraser takes paint away and only painted phrases are sent;
  * errors are words; a pack without paint-with-words or style images shows neither; a cluster
  * with tokens asks for one. Screenshots go to $EDIFF_SCREENSHOTS (`npm run screenshots`: docs/).
  */
@@ -127,6 +128,31 @@ describe('the web UI on the reference pack', () => {
     assert.match(text, /^style_image: cannot read the image/);
     assert.doesNotMatch(text, /\n\s+at |Error:/, 'no stack trace');
     await screenshot(page, 'web-ui-error.png');
+  });
+
+  test('the eraser takes paint away, and a phrase with no paint is left out', async () => {
+    await page.getByTestId('paint-words').getByRole('button', { name: 'red' }).click();
+    const box = (await page.getByTestId('paint-canvas').boundingBox())!;
+    const stroke = async () => {
+      await page.mouse.move(box.x + 60, box.y + 200);
+      await page.mouse.down();
+      await page.mouse.move(box.x + 200, box.y + 200, { steps: 4 });
+      await page.mouse.up();
+    };
+    const red = page.locator('.regions li', { hasText: '“red”' });
+    await stroke();
+    assert.doesNotMatch(await red.innerText(), /not painted yet/);
+    await page.getByLabel('Eraser').check();
+    await page.locator('.tools input[type=range]').fill('128');
+    await stroke();
+    assert.match(await red.innerText(), /not painted yet/, 'erased to nothing');
+    await page.locator('input[name=style]').setInputFiles([]);
+    const submitted = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/v1/images/jobs'));
+    await page.getByTestId('generate').click();
+    const body = (await submitted).postDataJSON() as { paint?: { phrase: string; mask: string }[]; style_image?: string };
+    assert.deepEqual(body.paint?.map((p) => p.phrase), ['circle'], 'only the painted phrase is sent');
+    assert.match(Buffer.from(body.paint![0]!.mask, 'base64').subarray(1, 4).toString(), /PNG/, 'as a PNG mask');
+    await finished(page);
   });
 });
 
