@@ -11,7 +11,7 @@ import { baseData, baseExpertOnnx, srExpertOnnx } from './denoisers.ts';
 
 export const REFERENCE_PACK_NAME = 'reference';
 /** Bump when the built pack changes, so caches rebuild. */
-export const REFERENCE_PACK_VERSION = 1;
+export const REFERENCE_PACK_VERSION = 2;
 
 const BASE_SIZE = 64;
 const PAINT_SIZE = 16;
@@ -89,8 +89,8 @@ export function buildReferencePack(dir: string): void {
   write('base/middle.onnx', baseExpertOnnx('middle', data, { t5: true, clipImage: true, paint: true }, io));
   write('base/low.onnx', baseExpertOnnx('low', data, {}, io));
 
-  write('sr/sr256-high.onnx', srExpertOnnx('sr256-high', { fromSize: 64, size: 256, tau: 0.35, text: true }));
-  write('sr/sr256-low.onnx', srExpertOnnx('sr256-low', { fromSize: 64, size: 256, tau: 0.3, text: false }));
-  write('sr/sr1024.onnx', srExpertOnnx('sr1024', { fromSize: 256, size: 1024, tau: 0.3, text: false }));
+  write('sr/sr256-high.onnx', srExpertOnnx('sr256-high', { fromSize: 64, size: 256, text: true }));
+  write('sr/sr256-low.onnx', srExpertOnnx('sr256-low', { fromSize: 64, size: 256, text: false }));
+  write('sr/sr1024.onnx', srExpertOnnx('sr1024', { fromSize: 256, size: 1024, text: false }));
   write(MANIFEST_FILE, JSON.stringify(manifest(), null, 2) + '\n');
 }

@@ -72,7 +72,8 @@ export function itemAttributes(i: Item): { object: number[]; background: number 
   };
 }
 
-const CENTRES: Record<Position, [number, number]> = {
+/** Where each position puts the object's centre, as fractions of the image side: whole quarters. */
+export const CENTRES: Record<Position, [number, number]> = {
   left: [0.25, 0.5],
   right: [0.75, 0.5],
   top: [0.5, 0.25],
@@ -99,18 +100,29 @@ function inside(shape: Shape, position: Position, u: number, v: number): boolean
   }
 }
 
-/** Fraction of each pixel (row-major, size x size) that the object covers, from `samples`^2 sub-pixel samples. */
-export function objectCoverage(item: Pick<Item, 'shape' | 'position'>, size: number, samples = 4): Float32Array {
-  const out = new Float32Array(size * size);
+/** A rectangle of pixels of a size x size image. */
+export interface PixelWindow {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Fraction of each pixel of `window` (row-major; the whole size x size image by default) that the
+ * object covers, from `samples`^2 sub-pixel samples.
+ */
+export function objectCoverage(item: Pick<Item, 'shape' | 'position'>, size: number, samples = 4, window: PixelWindow = { left: 0, top: 0, width: size, height: size }): Float32Array {
+  const out = new Float32Array(window.width * window.height);
   const n = samples * samples;
-  for (let y = 0; y < size; y++)
-    for (let x = 0; x < size; x++) {
+  for (let y = 0; y < window.height; y++)
+    for (let x = 0; x < window.width; x++) {
       let hits = 0;
       for (let sy = 0; sy < samples; sy++)
         for (let sx = 0; sx < samples; sx++) {
-          if (inside(item.shape, item.position, (x + (sx + 0.5) / samples) / size, (y + (sy + 0.5) / samples) / size)) hits++;
+          if (inside(item.shape, item.position, (window.left + x + (sx + 0.5) / samples) / size, (window.top + y + (sy + 0.5) / samples) / size)) hits++;
         }
-      out[y * size + x] = hits / n;
+      out[y * window.width + x] = hits / n;
     }
   return out;
 }

@@ -11,12 +11,12 @@
  *          image i that each painted token names), eDiff-I's paint-with-words schedule.
  * An expert that consumes no conditioning has a uniform prior and ignores the prompt.
  *
- * SR experts: the exact denoiser of a per-pixel palette prior set by the low-resolution image:
- * each high-resolution pixel is one palette colour, likelier the closer it is to the bilinearly
- * upsampled low-res pixel, and only colours present near that pixel are allowed.
+ * SR experts: the exact denoiser of the same image set drawn at the stage's resolution, the
+ * scene's weights set by the low-resolution image and the noisy high-resolution one (see
+ * srExpertOnnx).
  */
 import { GraphBuilder, attr, f32 } from '../onnx/graph.ts';
-import { ATTRIBUTE_COUNT, OBJECT_COLOURS, BACKGROUNDS, PALETTE, PALETTE_NAMES, attributeIndex, itemAttributes, objectCoverage, render, type Item } from './dataset.ts';
+import { ATTRIBUTE_COUNT, CENTRES, PALETTE, POSITIONS, SHAPES, itemAttributes, items, objectCoverage, render, type Item } from './dataset.ts';
 
 export const BETA_TEXT = 16;
 export const BETA_STYLE = 8;
@@ -126,57 +126,132 @@ export function baseExpertOnnx(name: string, data: BaseData, uses: BaseCondition
 export interface SrExpertOptions {
   fromSize: number;
   size: number;
-  /** How far a pixel may stray from the upsampled low-res colour (RGB units in [-1, 1]). */
-  tau: number;
-  /** Consume clip_text_pooled: colours the prompt names get a small prior bonus. */
+  /** Consume clip_text_pooled: scenes with the attributes the prompt names get a small prior bonus. */
   text: boolean;
 }
 
-/** Width of the test "is this low-res pixel a pure palette colour". */
-const PRESENCE_TAU = 0.15;
-/** Prior bonus, in nats, for a palette colour the prompt names. */
+/**
+ * How closely the low-resolution input pins the scene: its log-likelihood is
+ * (low_res . y_i - |y_i|^2 / 2) / LOW_RES_TAU^2, a Gaussian of this width per pixel around the
+ * scene drawn at the input's size.
+ */
+const LOW_RES_TAU = 0.1;
+/** Prior bonus, in nats, per attribute of a scene that the prompt names. */
 const SR_TEXT_BONUS = 1;
 
-/** An SR expert: inputs x [B,3,S,S], sigma, low_res [B,3,s,s] (and clip_text_pooled); output `denoised`. */
+/**
+ * The image set as one SR expert sees it at one size n: every scene is one of the
+ * shape-and-position coverage maps K = shapes x positions drawn in its object colour over its
+ * background, y_i = bg_i + cov_k(i) (fg_i - bg_i), so scores and images need only the K maps and
+ * two small tables, never the 255 images themselves (which are 3 GiB at 1024x1024).
+ */
+class SceneSet {
+  /** [K, n^2]: the coverage maps, built in the graph from one centred patch per shape. */
+  private readonly coverage: string;
+  /** -|y_i|^2 / 2 at this size, [N]. */
+  private readonly negHalfNorms: string;
+
+  constructor(
+    private readonly g: GraphBuilder,
+    private readonly n: number,
+    /** [N, 3K]: (fg - bg) of each channel at the scene's coverage map's column; and [N, 3]: bg. */
+    private readonly tables: { objects: string; backgrounds: string },
+    scenes: Item[],
+  ) {
+    // Positions put the centre on whole quarters of the side, so each position's map is the
+    // centred one shifted by whole pixels: the centred object, cropped to the middle half of the
+    // image, padded out to each position.
+    const half = n / 2;
+    const maps: string[] = [];
+    const areas: number[] = [];
+    const squares: number[] = [];
+    for (const shape of SHAPES) {
+      const patch = objectCoverage({ shape, position: 'centre' }, n, 4, { left: n / 4, top: n / 4, width: half, height: half });
+      areas.push(patch.reduce((a, v) => a + v, 0));
+      squares.push(patch.reduce((a, v) => a + v * v, 0));
+      const centred = g.constant(`coverage_${shape}_${n}`, patch, [1, half, half]);
+      for (const position of POSITIONS) {
+        const [cx, cy] = CENTRES[position];
+        const left = (cx - 0.25) * n;
+        const top = (cy - 0.25) * n;
+        maps.push(g.op('Pad', [centred, g.ints([0, top, left, 0, n - half - top, n - half - left])]));
+      }
+    }
+    this.coverage = g.op('Reshape', [g.op('Concat', maps, { axis: attr.int(0) }), g.ints([maps.length, n * n])]);
+    const negHalfNorms = scenes.map((scene) => {
+      const k = SHAPES.indexOf(scene.shape);
+      const fg = PALETTE[scene.colour];
+      const bg = PALETTE[scene.background];
+      let norm = 0;
+      for (let c = 0; c < 3; c++) {
+        const d = fg[c]! - bg[c]!;
+        norm += n * n * bg[c]! ** 2 + 2 * bg[c]! * d * areas[k]! + d * d * squares[k]!;
+      }
+      return -norm / 2;
+    });
+    this.negHalfNorms = g.constant(`neg_half_norms_${n}`, f32(negHalfNorms), [scenes.length]);
+  }
+
+  /** [B, N]: image . y_i - |y_i|^2 / 2 of an image [B, 3, n, n], the log-likelihood up to a constant. */
+  scores(image: string): string {
+    const g = this.g;
+    const perMap = g.op('Reshape', [g.op('Gemm', [g.op('Reshape', [image, g.ints([-1, this.n * this.n])]), this.coverage], { transB: attr.int(1) }), g.ints([-1, 3 * KEYS])]);
+    const sums = g.op('ReduceSum', [g.op('Reshape', [image, g.ints([0, 3, -1])]), g.ints([2])], { keepdims: attr.int(0) });
+    const dots = g.op('Add', [g.op('Gemm', [perMap, this.tables.objects], { transB: attr.int(1) }), g.op('Gemm', [sums, this.tables.backgrounds], { transB: attr.int(1) })]);
+    return g.op('Add', [dots, this.negHalfNorms]);
+  }
+
+  /** [B, 3, n, n]: sum_i weights_i y_i for weights [B, N]. */
+  render(weights: string): string {
+    const g = this.g;
+    const background = g.op('Unsqueeze', [g.op('MatMul', [weights, this.tables.backgrounds]), g.ints([2])]);
+    const objects = g.op('Reshape', [g.op('MatMul', [weights, this.tables.objects]), g.ints([-1, 3, KEYS])]);
+    const image = g.op('Add', [g.op('MatMul', [objects, this.coverage]), background]);
+    return g.op('Reshape', [image, g.ints([-1, 3, this.n, this.n])]);
+  }
+}
+
+/** Coverage maps: one per shape and position. */
+const KEYS = SHAPES.length * POSITIONS.length;
+
+/**
+ * An SR expert: inputs x [B,3,S,S], sigma, low_res [B,3,s,s] (and clip_text_pooled); output
+ * `denoised`. The exact denoiser of the image set drawn at S, given the low-resolution image:
+ *   D(x, sigma) = sum_i softmax_i(log p_i + (low_res . y_i^s - |y_i^s|^2 / 2) / LOW_RES_TAU^2
+ *                                + (x . y_i^S - |y_i^S|^2 / 2) / sigma^2) y_i^S,
+ * so the low-resolution image picks the scene (its shape, position and colours) and the stage
+ * draws it at its own resolution, anti-aliased edges and all.
+ */
 export function srExpertOnnx(name: string, o: SrExpertOptions): Uint8Array {
-  const C = PALETTE_NAMES.length;
-  const mu = PALETTE_NAMES.flatMap((c) => [...PALETTE[c]]);
-  const muNorm = PALETTE_NAMES.map((c) => PALETTE[c].reduce((a, v) => a + v * v, 0));
+  const scenes = items();
   const g = new GraphBuilder(name);
   const x = g.input('x', 'float32', ['batch', 3, o.size, o.size]);
   const sigma = g.input('sigma', 'float32', ['batch']);
   const lowRes = g.input('low_res', 'float32', ['batch', 3, o.fromSize, o.fromSize]);
-  const conv = (input: string, weights: number[], bias: number[], label: string) =>
-    g.op('Conv', [input, g.constant(`${label}_w`, f32(weights), [C, 3, 1, 1]), g.constant(`${label}_b`, f32(bias), [C])]);
-  const scale = o.size / o.fromSize;
-  const upsample = (v: string, mode: 'linear' | 'nearest') =>
-    g.op('Resize', [v, '', g.floats([1, 1, scale, scale])], { mode: attr.string(mode), coordinate_transformation_mode: attr.string(mode === 'linear' ? 'half_pixel' : 'asymmetric') });
-
-  // Which palette colours appear, as pure pixels, within one low-res pixel of here.
-  const sqDist = g.op('Add', [g.op('ReduceSumSquare', [lowRes], { axes: attr.ints([1]), keepdims: attr.int(1) }), conv(lowRes, mu.map((v) => -2 * v), muNorm, 'dist')]);
-  const pure = g.op('Exp', [g.op('Mul', [sqDist, g.scalar(-1 / (2 * PRESENCE_TAU ** 2))])]);
-  const presence = g.op('MaxPool', [pure], { kernel_shape: attr.ints([3, 3]), pads: attr.ints([1, 1, 1, 1]), strides: attr.ints([1, 1]) });
-  let logits = g.op('Log', [g.op('Add', [upsample(presence, 'nearest'), g.scalar(1e-4)])]);
-  // Prior: closeness to the upsampled low-res colour, (2 u . mu_c - |mu_c|^2) / (2 tau^2).
-  const up = upsample(lowRes, 'linear');
-  logits = g.op('Add', [logits, conv(up, mu.map((v) => v / o.tau ** 2), muNorm.map((v) => -v / (2 * o.tau ** 2)), 'prior')]);
+  const objects = new Float32Array(scenes.length * 3 * KEYS);
+  const backgrounds = new Float32Array(scenes.length * 3);
+  scenes.forEach((scene, i) => {
+    const k = SHAPES.indexOf(scene.shape) * POSITIONS.length + POSITIONS.indexOf(scene.position);
+    for (let c = 0; c < 3; c++) {
+      objects[(i * 3 + c) * KEYS + k] = PALETTE[scene.colour][c]! - PALETTE[scene.background][c]!;
+      backgrounds[i * 3 + c] = PALETTE[scene.background][c]!;
+    }
+  });
+  const tables = { objects: g.constant('objects', objects, [scenes.length, 3 * KEYS]), backgrounds: g.constant('backgrounds', backgrounds, [scenes.length, 3]) };
+  const low = new SceneSet(g, o.fromSize, tables, scenes);
+  const high = new SceneSet(g, o.size, tables, scenes);
+  const sigma2 = g.op('Unsqueeze', [g.op('Mul', [sigma, sigma]), g.ints([1])]);
+  let logits = g.op('Add', [g.op('Mul', [low.scores(lowRes), g.scalar(1 / LOW_RES_TAU ** 2)]), g.op('Div', [high.scores(x), sigma2])]);
   if (o.text) {
-    const named = new Float32Array(ATTRIBUTE_COUNT * C);
-    PALETTE_NAMES.forEach((c, i) => {
-      if ((OBJECT_COLOURS as readonly string[]).includes(c)) named[attributeIndex(`colour:${c}`) * C + i] = SR_TEXT_BONUS;
-      if ((BACKGROUNDS as readonly string[]).includes(c)) named[attributeIndex(`background:${c}`) * C + i] = SR_TEXT_BONUS;
+    const attributes = new Float32Array(scenes.length * ATTRIBUTE_COUNT);
+    scenes.forEach((scene, i) => {
+      const { object, background } = itemAttributes(scene);
+      for (const a of [...object, background]) attributes[i * ATTRIBUTE_COUNT + a] = SR_TEXT_BONUS;
     });
     const text = g.input('clip_text_pooled', 'float32', ['batch', ATTRIBUTE_COUNT]);
-    const bonus = g.op('Unsqueeze', [g.op('MatMul', [text, g.constant('named_colours', named, [ATTRIBUTE_COUNT, C])]), g.ints([2, 3])]);
-    logits = g.op('Add', [logits, bonus]);
+    logits = g.op('Add', [logits, g.op('Gemm', [text, g.constant('attributes', attributes, [scenes.length, ATTRIBUTE_COUNT])], { transB: attr.int(1) })]);
   }
-  // Likelihood: (x . mu_c - |mu_c|^2 / 2) / sigma^2.
-  const sigma2 = g.op('Unsqueeze', [g.op('Mul', [sigma, sigma]), g.ints([1, 2, 3])]);
-  logits = g.op('Add', [logits, g.op('Div', [conv(x, mu, muNorm.map((v) => -v / 2), 'likelihood'), sigma2])]);
-  const weights = g.op('Softmax', [logits], { axis: attr.int(1) });
-  const toRgb = new Float32Array(3 * C);
-  PALETTE_NAMES.forEach((c, i) => PALETTE[c].forEach((v, ch) => (toRgb[ch * C + i] = v)));
-  const denoised = g.op('Conv', [weights, g.constant('to_rgb', toRgb, [3, C, 1, 1])]);
+  const denoised = high.render(g.op('Softmax', [logits], { axis: attr.int(1) }));
   g.output(denoised, 'denoised', 'float32', ['batch', 3, o.size, o.size]);
   return g.encode();
 }

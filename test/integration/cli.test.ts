@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
+import { REFERENCE_PACK_NAME, REFERENCE_PACK_VERSION } from '../../packs/reference/build.ts';
 import { classify, readPicture, tempDir } from '../helpers/reference.ts';
 import { writeTinyPack } from '../helpers/tiny-pack.ts';
 
@@ -60,7 +61,7 @@ test('ediff generate builds the pack on first use, writes the picture, and the e
   assert.equal(width, 64);
   const got = classify(chw);
   assert.deepEqual([got.colour, got.shape, got.background], ['red', 'circle', 'blue']);
-  assert.ok(existsSync(path.join(work.dir, 'cache', 'packs', 'reference-v1', 'pack.json')));
+  assert.ok(existsSync(path.join(work.dir, 'cache', 'packs', `${REFERENCE_PACK_NAME}-v${REFERENCE_PACK_VERSION}`, 'pack.json')));
 
   const again = path.join(work.dir, 'x2.png');
   const second = await ediff('generate', 'a red circle on a blue background', '--size', '64', '--seed', '1', '-o', again, '--quiet');

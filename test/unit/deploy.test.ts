@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { ensureBuiltPack } from '../../packs/cache.ts';
+import { REFERENCE_PACK_NAME, REFERENCE_PACK_VERSION } from '../../packs/reference/build.ts';
 import { loadPack } from '../../common/pack/load.ts';
 import { RUNTIME_FLAGS } from '../../sdk/local-cluster.ts';
 import { renderOverlay } from '../../sdk/cli/deploy-render.ts';
@@ -52,7 +53,7 @@ test('the Kubernetes manifests run one Deployment per expert and SR stage of the
     assert.equal(containers.filter((c) => c.args[0] === 'coordinator/main.ts').length, 1);
     for (const c of containers) {
       assert.equal(flag(c.args, '--nats'), 'nats://nats:4222', c.args.join(' '));
-      assert.equal(flag(c.args, '--pack'), '/packs/packs/reference-v1');
+      assert.equal(flag(c.args, '--pack'), `/packs/packs/${REFERENCE_PACK_NAME}-v${REFERENCE_PACK_VERSION}`, 'the pack the image builds (bump deploy/base with REFERENCE_PACK_VERSION)');
       if (c.args[0] !== 'coordinator/main.ts') assert.equal(flag(c.args, '--advertise'), '$(POD_IP)', 'nodes register their pod address');
       const port = Number(flag(c.args, '--port'));
       assert.ok(c.ports.some((p) => p.containerPort === port), `${c.args[0]} exposes --port ${port}`);
