@@ -77,6 +77,8 @@ describe('the web UI on the reference pack', () => {
     await page.waitForSelector('[data-testid=preview]', { timeout: 120_000 });
     await screenshot(page, 'web-ui-running.png');
     await finished(page);
+    // The cluster panel is asked again when the job ends: its counts include the job's evaluations.
+    await page.getByTestId('cluster').locator('[data-testid=replica][data-name=high]', { hasNotText: / 0 done/ }).waitFor();
     await screenshot(page, 'web-ui.png');
 
     const result = page.getByTestId('result');

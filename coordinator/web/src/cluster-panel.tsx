@@ -46,7 +46,7 @@ export function ClusterPanel({ pipeline, cluster, error, colours, busy }: Props)
                     <td title="in flight now">
                       <meter min={0} max={8} value={n.outstanding} /> {n.outstanding}
                     </td>
-                    <td class="hint" title={role === 'encoder' ? 'encodings' : 'evaluations served'}>
+                    <td class="hint" title={role === 'encoder' ? 'encodings' : role === 'sr' ? 'stage runs' : 'evaluations served'}>
                       {n.completed} done
                     </td>
                   </tr>

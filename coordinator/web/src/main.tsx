@@ -102,7 +102,8 @@ function App() {
       stopped = true;
       clearTimeout(timer);
     };
-  }, [api, pipeline]);
+    // Asked again at once when the job's state changes (it started, or ended: new load and counts).
+  }, [api, pipeline, run.state]);
 
   const colours = useMemo(() => (pipeline ? expertColours(pipeline) : new Map<string, string>()), [pipeline]);
 
