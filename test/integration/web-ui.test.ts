@@ -107,13 +107,18 @@ describe('the web UI on the reference pack', () => {
     assert.equal(await panel.locator('.health.serving').count(), await panel.locator('[data-testid=replica]').count(), 'every node serving');
   });
 
-  test('the gallery keeps the result with its settings, and Regenerate makes the same image', async () => {
+  test('the gallery keeps the result with its settings, opens its PNG, and Regenerate makes the same image', async () => {
     const first = (await page.getByTestId('result').getAttribute('src'))!;
     const gallery = page.getByTestId('gallery');
     await gallery.locator('li').first().waitFor();
     assert.match(await gallery.locator('li').first().innerText(), /seed 3 · 25 steps · heun · 256x256/);
     // A new page (the gallery is this browser's, in localStorage) regenerates it exactly.
     await page.reload();
+    // Opening it shows the job's PNG, which the coordinator still keeps.
+    await page.getByTestId('gallery').locator('.thumb').first().click();
+    const shownSrc = () => page.getByTestId('result').getAttribute('src');
+    for (let i = 0; i < 100 && (await shownSrc()) !== first; i++) await page.waitForTimeout(50);
+    assert.equal(await shownSrc(), first, 'the full PNG, not the thumbnail');
     await page.getByTestId('regenerate').first().click();
     await finished(page);
     assert.equal(await page.getByTestId('result').getAttribute('src'), first, 'the same PNG, paint mask and all');

@@ -112,6 +112,16 @@ export class Api {
     return parsed as T;
   }
 
+  /** An image the API serves (a job's content), as a data URL; null if it is not there (any more). */
+  async image(path: string): Promise<string | null> {
+    const response = await fetch(path, { headers: this.headers(false) }).catch(() => null);
+    if (!response?.ok) return null;
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    let binary = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return `data:${response.headers.get('content-type') ?? 'image/png'};base64,${btoa(binary)}`;
+  }
+
   /**
    * A job's events from the first, read over fetch (an EventSource cannot send the bearer token);
    * a dropped stream is picked up again after the last event seen, until the job ends.

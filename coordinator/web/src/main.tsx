@@ -74,7 +74,8 @@ function App() {
   const [cluster, setCluster] = useState<ClusterStatus | null>(null);
   const [clusterError, setClusterError] = useState<string | null>(null);
   const [gallery, setGallery] = useState<GalleryEntry[]>(loadGallery);
-  const [shown, setShown] = useState<GalleryEntry | null>(null);
+  /** A gallery entry shown instead of the run: its thumbnail, then its PNG while the coordinator keeps the job. */
+  const [shown, setShown] = useState<{ entry: GalleryEntry; image: string } | null>(null);
   const watching = useRef<AbortController | null>(null);
 
   useEffect(() => {
@@ -153,7 +154,11 @@ function App() {
 
   const running = ['submitting', 'queued', 'running'].includes(run.state);
   const lastReplica = running ? (run.evaluations.at(-1)?.replica ?? null) : null;
-  const image = shown ? shown.thumbnail : (run.result?.image ?? run.preview);
+  const image = shown ? shown.image : (run.result?.image ?? run.preview);
+  const open = (entry: GalleryEntry) => {
+    setShown({ entry, image: entry.thumbnail });
+    void api.image(`/v1/images/jobs/${entry.job}/content`).then((full) => full && setShown((s) => (s?.entry === entry ? { entry, image: full } : s)));
+  };
   return (
     <div class="app">
       <header>
@@ -184,7 +189,7 @@ function App() {
             {image ? (
               <img
                 src={image}
-                alt={shown ? shown.settings.prompt : run.result ? 'the result' : 'a preview of the denoised image'}
+                alt={shown ? shown.entry.settings.prompt : run.result ? 'the result' : 'a preview of the denoised image'}
                 class={run.result || shown ? 'result' : 'preview'}
                 data-testid={run.result || shown ? 'result' : 'preview'}
                 data-previews={run.previews}
@@ -193,7 +198,13 @@ function App() {
               <p class="hint">{running ? 'Waiting for the first step…' : 'Write a prompt and press Generate.'}</p>
             )}
           </div>
-          {shown ? <p class="hint">From the gallery: “{shown.settings.prompt}”, seed {shown.settings.seed}. Regenerate it to see its timeline.</p> : <Progress run={run} />}
+          {shown ? (
+            <p class="hint">
+              From the gallery: “{shown.entry.settings.prompt}”, seed {shown.entry.settings.seed}. Regenerate it to see its timeline.
+            </p>
+          ) : (
+            <Progress run={run} />
+          )}
           <h3>Timeline</h3>
           <Timeline pipeline={pipeline} evaluations={run.evaluations} colours={colours} />
         </section>
@@ -206,7 +217,7 @@ function App() {
         <h3>Gallery</h3>
         <Gallery
           entries={gallery}
-          onOpen={setShown}
+          onOpen={open}
           onRegenerate={(entry) => {
             setSettings(entry.settings);
             void generate(entry.settings);
