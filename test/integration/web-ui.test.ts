@@ -50,13 +50,15 @@ describe('the web UI on the reference pack', () => {
   let browser: Browser;
   let page: Page;
   let client: EdiffClient;
+  /** What the page threw (nothing, or the after hook fails). */
+  const pageErrors: string[] = [];
   before(async () => {
     pack = loadPack(ensureBuiltPack('reference', cache.dir));
     // Two replicas of the low-noise expert: the timeline shows a lane for each.
     [cluster, browser] = await Promise.all([startLocalCluster({ pack: pack.dir, coordinatorArgs: ['--http-port', '0'], replicas: { low: 2 } }), launchBrowser()]);
     client = new EdiffClient(cluster.address);
     page = await browser.newPage({ viewport: { width: 1500, height: 1150 } });
-    page.on('pageerror', (error) => assert.fail(`the page threw: ${error.message}`));
+    page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(`http://${cluster.coordinator.http}/`);
   });
   after(async () => {
@@ -64,6 +66,7 @@ describe('the web UI on the reference pack', () => {
     await browser?.close();
     await cluster?.stop();
     cache.remove();
+    assert.deepEqual(pageErrors, [], 'the page threw nothing');
   });
 
   test('paint "circle" on the left half: it lands there; previews arrive; the timeline marks every expert by replica; the cluster is listed', async () => {

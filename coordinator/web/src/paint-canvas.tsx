@@ -9,7 +9,8 @@ import { colourAt, inPrompt, promptWords, type PaintRegion } from './settings.ts
 const SIDE = 256;
 
 const canvas = (): HTMLCanvasElement => Object.assign(document.createElement('canvas'), { width: SIDE, height: SIDE });
-const context = (c: HTMLCanvasElement) => c.getContext('2d')!;
+// Masks are read back after every stroke: willReadFrequently keeps them in memory, not on the GPU.
+const context = (c: HTMLCanvasElement) => c.getContext('2d', { willReadFrequently: true })!;
 
 /** A mask as the API takes it: white where painted, black elsewhere; null if nothing is painted. */
 function exportMask(mask: HTMLCanvasElement): string | null {
