@@ -5,7 +5,8 @@
  *   POST /v1/images/generations   OpenAI-compatible (b64_json or url; stream + partial_images
  *                                 as server-sent events); ediff's fields beside
  *                                 OpenAI's: negative_prompt, seed, num_inference_steps,
- *                                 guidance_scale, sampler (as vLLM-Omni and SGLang name them)
+ *                                 guidance_scale, sampler (as vLLM-Omni and SGLang name them),
+ *                                 and the rest of GenerateRequest in snake_case
  *   GET  /v1/images/files/:name   an image answered as a url, kept an hour
  *   POST /v1/images/jobs          an async job of one image (the job API; `Idempotency-Key`
  *                                 makes a retry return the same job) -> 202 and the job
@@ -110,9 +111,38 @@ interface GenerationBody {
   paint?: { phrase: string; mask: string }[];
   paint_weight?: number;
   sigma_schedule?: string;
+  /** eDiff-I's prompt switching: this prompt once `at_fraction` of the base steps has run. */
+  prompt_switch?: { prompt: string; at_fraction: number };
+  /** interactive (the default) or batch: queued interactive jobs start first. */
+  priority?: string;
+  /** SDXL's micro-conditioning. */
+  original_width?: number;
+  original_height?: number;
+  crop_top?: number;
+  crop_left?: number;
+  aesthetic_score?: number;
+  negative_aesthetic_score?: number;
   /** Async jobs: a preview event every k base steps (0 = none). */
   preview_every?: number;
 }
+
+/** The body's fields that are the request's under another name (snake_case), passed as they are. */
+const SAME_FIELDS = {
+  negative_prompt: 'negativePrompt',
+  num_inference_steps: 'steps',
+  guidance_scale: 'guidance',
+  sampler: 'sampler',
+  expert_guidance: 'expertGuidance',
+  paint_weight: 'paintWeight',
+  sigma_schedule: 'sigmaSchedule',
+  priority: 'priority',
+  original_width: 'originalWidth',
+  original_height: 'originalHeight',
+  crop_top: 'cropTop',
+  crop_left: 'cropLeft',
+  aesthetic_score: 'aestheticScore',
+  negative_aesthetic_score: 'negativeAestheticScore',
+} as const satisfies Partial<Record<keyof GenerationBody, keyof GenerateCall>>;
 
 /** Images answered as urls, by file name, oldest first. */
 class ImageFiles {
@@ -160,13 +190,13 @@ function checkedBody(body: unknown, manifest: PackManifest): GenerationBody {
 function requestOf(body: GenerationBody, manifest: PackManifest, seed: number): GenerateCall {
   if (typeof body.prompt !== 'string') throw new InvalidArgumentError('prompt', 'is required (a string)');
   const request: GenerateCall = { prompt: body.prompt, seed };
-  if (body.negative_prompt !== undefined) request.negativePrompt = String(body.negative_prompt);
-  if (body.num_inference_steps !== undefined) request.steps = body.num_inference_steps;
-  if (body.guidance_scale !== undefined) request.guidance = body.guidance_scale;
-  if (body.sampler !== undefined) request.sampler = body.sampler;
-  if (body.expert_guidance !== undefined) request.expertGuidance = body.expert_guidance;
-  if (body.paint_weight !== undefined) request.paintWeight = body.paint_weight;
-  if (body.sigma_schedule !== undefined) request.sigmaSchedule = body.sigma_schedule as GenerateCall['sigmaSchedule'];
+  // Their types and ranges are checked by resolveRequest below, as gRPC's are.
+  for (const [field, key] of Object.entries(SAME_FIELDS)) if (body[field as keyof GenerationBody] !== undefined) Object.assign(request, { [key]: body[field as keyof GenerationBody] });
+  if (body.prompt_switch !== undefined) {
+    const ps = body.prompt_switch;
+    if (typeof ps !== 'object' || ps === null) throw new InvalidArgumentError('prompt_switch', 'must be {"prompt": "...", "at_fraction": 0.5}');
+    request.promptSwitch = { prompt: ps.prompt, atFraction: ps.at_fraction };
+  }
   if (body.style_image !== undefined) request.style = base64Field('style_image', body.style_image);
   if (body.paint !== undefined) {
     if (!Array.isArray(body.paint)) throw new InvalidArgumentError('paint', 'must be a list of {"phrase", "mask"} (mask: a base64 PNG)');
@@ -255,12 +285,20 @@ function eventJson(e: JobEvent): [string, object] {
   return ['state', { state: stateName(st.state), code: st.code ? (Status[st.code]?.toLowerCase() ?? null) : null, message: st.message, queue_position: st.queuePosition }];
 }
 
+/** The request's fields whose HTTP names differ from gRPC's (which errors name). */
+const HTTP_FIELD_NAMES: Record<string, string> = { steps: 'num_inference_steps', guidance: 'guidance_scale' };
+
 function sendError(reply: FastifyReply, error: unknown): FastifyReply {
   const status = toServiceError(error);
   const [http, type] = HTTP_STATUS[status.code] ?? [500, 'server_error'];
   if (error instanceof ResourceExhaustedError) void reply.header('retry-after', String(error.retryAfterSeconds));
-  const param = error instanceof InvalidArgumentError ? error.field : null;
-  return reply.code(http).send({ error: { message: status.details, type, param, code: Status[status.code]?.toLowerCase() ?? null } });
+  let message = status.details;
+  let param: string | null = null;
+  if (error instanceof InvalidArgumentError) {
+    param = HTTP_FIELD_NAMES[error.field] ?? error.field;
+    if (param !== error.field) message = `${param}${message.slice(error.field.length)}`;
+  }
+  return reply.code(http).send({ error: { message, type, param, code: Status[status.code]?.toLowerCase() ?? null } });
 }
 
 export async function startHttpApi(host: string, port: number, o: HttpApiOptions): Promise<{ app: FastifyInstance; address: string }> {

@@ -129,7 +129,7 @@ describe('the HTTP API: OpenAI images', () => {
         return true;
       });
     };
-    await expectError(openai.images.generate({ prompt: 'a cat', num_inference_steps: 100000 } as OpenAI.ImageGenerateParamsNonStreaming), 400, /steps: must be an integer/);
+    await expectError(openai.images.generate({ prompt: 'a cat', num_inference_steps: 100000 } as OpenAI.ImageGenerateParamsNonStreaming), 400, /^400 num_inference_steps: must be an integer/, 'num_inference_steps');
     await expectError(openai.images.generate({ prompt: 'a cat', size: 'big' }), 400, /size: must be WIDTHxHEIGHT/, 'size');
     await expectError(openai.images.generate({ prompt: 'a cat', n: 50 }), 400, /n: must be an integer in \[1, 10\]/, 'n');
     await expectError(openai.images.generate({ prompt: 'a cat', style_image: '%%%' } as OpenAI.ImageGenerateParamsNonStreaming), 400, /style_image: must be a base64 string/, 'style_image');
@@ -158,7 +158,7 @@ describe('the HTTP API: OpenAI images', () => {
     assert.ok((await metricSum(cluster.coordinator.metrics, 'ediff_http_requests_total', { route: '/v1/images/generations', code: '200' })) >= 3);
   });
 
-  test("ediff's /v1/pipeline and /v1/cluster; preview_every on jobs; CORS only for the origins given", async () => {
+  test("ediff's /v1/pipeline and /v1/cluster; the rest of GenerateRequest; preview_every on jobs; CORS only for the origins given", async () => {
     const headers = { authorization: `Bearer ${OTHER_TOKEN}` };
     const pipeline = (await (await fetch(`${base}/v1/pipeline`, { headers })).json()) as { pack: string; experts: { name: string; sigma_lo: number }[]; defaults: { sigma_max: number }; features: string[] };
     assert.equal(pipeline.pack, 'tiny');
@@ -172,6 +172,21 @@ describe('the HTTP API: OpenAI images', () => {
     const job = (await (await submit({ prompt: 'a cat', seed: 35, num_inference_steps: 4, preview_every: 2 })).json()) as { id: string };
     const events = await (await fetch(`${base}/v1/images/jobs/${job.id}/events`, { headers })).text();
     assert.equal(events.match(/^event: preview$/gm)?.length, 2, 'a preview every 2 of 4 steps');
+    // The rest of GenerateRequest, in snake_case: the PNG gRPC gives for the same.
+    const generations = (body: object) => fetch(`${base}/v1/images/generations`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const switched = (await (await generations({ prompt: 'a cat', seed: 36, num_inference_steps: 4, prompt_switch: { prompt: 'a dog', at_fraction: 0.5 }, priority: 'batch' })).json()) as { data: { b64_json: string }[] };
+    const bob = new EdiffClient(cluster.address, { token: OTHER_TOKEN });
+    const direct = await bob.generateImage({ prompt: 'a cat', seed: 36, steps: 4, promptSwitch: { prompt: 'a dog', atFraction: 0.5 } }).finally(() => bob.close());
+    assert.ok(Buffer.from(switched.data[0]!.b64_json, 'base64').equals(direct.png), 'prompt_switch as gRPC promptSwitch');
+    for (const [body, message] of [
+      [{ priority: 'urgent' }, /^priority: must be one of interactive, batch/],
+      [{ num_inference_steps: 'five' }, /^num_inference_steps: must be an integer/],
+      [{ prompt_switch: 'a dog' }, /^prompt_switch: must be/],
+    ] as const) {
+      const refused = await generations({ prompt: 'a cat', ...body });
+      assert.equal(refused.status, 400, JSON.stringify(body));
+      assert.match(((await refused.json()) as { error: { message: string } }).error.message, message);
+    }
     const bad = await submit({ prompt: 'a cat', preview_every: -1 });
     assert.equal(bad.status, 400);
     assert.match(((await bad.json()) as { error: { message: string } }).error.message, /^preview_every: must be a whole number/);
