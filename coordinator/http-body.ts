@@ -63,7 +63,6 @@ const SAME_FIELDS = {
   negative_aesthetic_score: 'negativeAestheticScore',
 } as const satisfies Partial<Record<keyof GenerationBody, keyof GenerateCall>>;
 
-
 /** A base64 field's bytes. */
 function base64Field(field: string, value: unknown): Uint8Array {
   if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) throw new InvalidArgumentError(field, 'must be a base64 string (of a PNG, JPEG or WebP image)');
@@ -78,7 +77,7 @@ export function checkedBody(body: unknown, manifest: PackManifest): GenerationBo
   return b;
 }
 
-/** The pipeline request an OpenAI-style body asks for (image `index` of n: seed + index). */
+/** The pipeline request an OpenAI-style body asks for, with this seed (image i of n: the body's seed + i). */
 export function requestOf(body: GenerationBody, manifest: PackManifest, seed: number): GenerateCall {
   if (typeof body.prompt !== 'string') throw new InvalidArgumentError('prompt', 'is required (a string)');
   const request: GenerateCall = { prompt: body.prompt, seed };
