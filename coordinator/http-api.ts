@@ -36,7 +36,7 @@ import type { PackManifest } from '../common/pack/manifest.ts';
 import { resolveRequest } from '../common/pipeline/request.ts';
 import type { Tenant } from './auth.ts';
 import { checkedBody, randomSeed, requestOf, type GenerationBody } from './http-body.ts';
-import { errorEvent, sendError } from './http-errors.ts';
+import { eventStream, sendError } from './http-errors.ts';
 import { registerJobRoutes } from './http-jobs.ts';
 import type { JobApi } from './job-api.ts';
 import type { JobStore } from './job-store.ts';
@@ -253,9 +253,8 @@ export async function startHttpApi(host: string, port: number, o: HttpApiOptions
     if (!(Number.isInteger(partials) && partials >= 0 && partials <= MAX_PARTIAL_IMAGES)) throw new InvalidArgumentError('partial_images', `must be an integer in [0, ${MAX_PARTIAL_IMAGES}], got ${JSON.stringify(body.partial_images)}`);
     const { steps } = resolveRequest(o.manifest, request);
     const every = partials > 0 ? Math.max(1, Math.floor(steps / (partials + 1))) : 0;
-    reply.hijack();
-    reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    const send = (event: string, data: object) => reply.raw.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`);
+    const stream = eventStream(reply);
+    const send = (event: string, data: object) => stream.send(event, { type: event, ...data });
     const common = () => ({ created_at: Math.floor(Date.now() / 1000), output_format: format, background: 'opaque', quality: 'auto' });
     // Previews are encoded in order, each before the next event goes out.
     let previews = Promise.resolve();
@@ -270,7 +269,7 @@ export async function startHttpApi(host: string, port: number, o: HttpApiOptions
       const image = await encodeAs(result.png as Uint8Array, format);
       send('image_generation.completed', { ...common(), b64_json: image.toString('base64'), size: `${result.width}x${result.height}`, usage: { input_tokens: 0, input_tokens_details: { image_tokens: 0, text_tokens: 0 }, output_tokens: 0, total_tokens: 0 } });
     } catch (error) {
-      reply.raw.write(errorEvent(error));
+      stream.fail(error);
     }
     reply.raw.end();
     return reply;

@@ -1,4 +1,7 @@
-/** Errors as the HTTP API answers them: OpenAI's shape, with the HTTP code of their gRPC status. */
+/**
+ * Errors as the HTTP API answers them: OpenAI's shape, with the HTTP code of their gRPC status;
+ * and server-sent event streams, whose errors (once the stream has begun) are events of that shape.
+ */
 import type { FastifyReply } from 'fastify';
 import { InvalidArgumentError, ResourceExhaustedError } from '../common/errors.ts';
 import { Status, toServiceError } from '../common/grpc/status.ts';
@@ -19,21 +22,29 @@ const HTTP_STATUS: Partial<Record<number, [number, string]>> = {
 /** The request's fields whose HTTP names differ from gRPC's (which errors name). */
 const HTTP_FIELD_NAMES: Record<string, string> = { steps: 'num_inference_steps', guidance: 'guidance_scale' };
 
-export function sendError(reply: FastifyReply, error: unknown): FastifyReply {
+/** An error as the HTTP API answers it: its HTTP code and OpenAI's body. */
+function openAiError(error: unknown): { http: number; body: { error: { message: string; type: string; param: string | null; code: string | null } } } {
   const status = toServiceError(error);
   const [http, type] = HTTP_STATUS[status.code] ?? [500, 'server_error'];
-  if (error instanceof ResourceExhaustedError) void reply.header('retry-after', String(error.retryAfterSeconds));
   let message = status.details;
   let param: string | null = null;
   if (error instanceof InvalidArgumentError) {
     param = HTTP_FIELD_NAMES[error.field] ?? error.field;
     if (param !== error.field) message = `${param}${message.slice(error.field.length)}`;
   }
-  return reply.code(http).send({ error: { message, type, param, code: Status[status.code]?.toLowerCase() ?? null } });
+  return { http, body: { error: { message, type, param, code: Status[status.code]?.toLowerCase() ?? null } } };
 }
 
-/** An error as the data of a server-sent `error` event. */
-export function errorEvent(error: unknown): string {
-  const status = toServiceError(error);
-  return `event: error\ndata: ${JSON.stringify({ error: { message: status.details, type: (HTTP_STATUS[status.code] ?? [500, 'server_error'])[1], param: null, code: Status[status.code]?.toLowerCase() ?? null } })}\n\n`;
+export function sendError(reply: FastifyReply, error: unknown): FastifyReply {
+  if (error instanceof ResourceExhaustedError) void reply.header('retry-after', String(error.retryAfterSeconds));
+  const { http, body } = openAiError(error);
+  return reply.code(http).send(body);
+}
+
+/** A server-sent event stream on a reply fastify no longer handles: `send` writes one event, `fail` an error event. */
+export function eventStream(reply: FastifyReply): { send: (event: string, data: object, id?: number) => void; fail: (error: unknown) => void } {
+  reply.hijack();
+  reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  const send = (event: string, data: object, id?: number) => void reply.raw.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  return { send, fail: (error) => send('error', openAiError(error).body) };
 }

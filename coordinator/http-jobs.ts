@@ -11,11 +11,11 @@ import type { FastifyInstance } from 'fastify';
 import { InvalidArgumentError } from '../common/errors.ts';
 import type { Job } from '../common/grpc/generated/ediff/v1/Job.ts';
 import type { JobEvent } from '../common/grpc/generated/ediff/v1/JobEvent.ts';
-import { Status, toServiceError } from '../common/grpc/status.ts';
+import { Status } from '../common/grpc/status.ts';
 import type { PackManifest } from '../common/pack/manifest.ts';
 import type { Tenant } from './auth.ts';
 import { checkedBody, randomSeed, requestOf, type GenerationBody } from './http-body.ts';
-import { sendError } from './http-errors.ts';
+import { eventStream, sendError } from './http-errors.ts';
 import type { JobApi } from './job-api.ts';
 
 const stateName = (s: string | number | undefined) => String(s).replace('JOB_STATE_', '').toLowerCase();
@@ -104,18 +104,12 @@ export function registerJobRoutes(app: FastifyInstance, o: { manifest: PackManif
       return sendError(reply, error);
     }
     const stopped = new AbortController();
-    reply.hijack();
-    reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const stream = eventStream(reply);
     reply.raw.on('close', () => stopped.abort());
-    const write = (e: JobEvent) => {
-      const [name, data] = eventJson(e);
-      reply.raw.write(`id: ${e.seq}\nevent: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
-    };
     try {
-      await o.api.watch(request.params.id, after, tenant, write, stopped.signal);
+      await o.api.watch(request.params.id, after, tenant, (e) => stream.send(...eventJson(e), Number(e.seq)), stopped.signal);
     } catch (error) {
-      const status = toServiceError(error);
-      reply.raw.write(`event: error\ndata: ${JSON.stringify({ message: status.details, code: Status[status.code]?.toLowerCase() ?? null })}\n\n`);
+      stream.fail(error);
     }
     reply.raw.end();
   });

@@ -53,7 +53,7 @@ export type JobEvent =
   /** The last event of a job that succeeded. */
   | { seq: number; type: 'result'; data: { seed: number; width: number; height: number; b64_json: string } }
   | { seq: number; type: 'state'; data: { state: string; code: string | null; message: string; queue_position: number } }
-  | { seq: number; type: 'error'; data: { message: string } };
+  | { seq: number; type: 'error'; data: { error: { message: string } } };
 
 /** The body of POST /v1/images/jobs. */
 export interface JobRequest {
@@ -136,7 +136,7 @@ export class Api {
         for await (const e of serverSentEvents(response.body)) {
           if (e.id) last = Number(e.id);
           const event = { seq: last, type: e.event, data: JSON.parse(e.data) } as JobEvent;
-          if (event.type === 'error') throw new ApiError(event.data.message, 500);
+          if (event.type === 'error') throw new ApiError(event.data.error.message, 500);
           onEvent(event);
           // A job that succeeded ends with its result; the others with their last state.
           if (event.type === 'result' || (event.type === 'state' && ENDED.has(event.data.state))) ended = true;
