@@ -77,7 +77,8 @@ describe('the web UI on the reference pack', () => {
     await page.getByTestId('paint-words').getByRole('button', { name: 'circle' }).click();
     await paintLeftHalf(page);
     await page.getByTestId('generate').click();
-    await page.waitForSelector('[data-testid=preview]', { timeout: 120_000 });
+    // Mid-job (if the job is not already done: the previews are counted below either way).
+    await page.waitForSelector('[data-testid=preview], [data-testid=result]', { timeout: 120_000 });
     await screenshot(page, 'web-ui-running.png');
     await finished(page);
     // The cluster panel is asked again when the job ends: its counts include the job's evaluations.
